@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "cleanroom",
+    products: [
+        .executable(name: "cleanroom", targets: ["cleanroom"]),
+        .library(name: "CleanroomKit", targets: ["CleanroomKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The child side of spawning (fork → namespaces → cgroup → seccomp → execve) and the
+        // parent-side libseccomp compiler. The only C in the project: nothing between fork and
+        // execve may touch the Swift runtime or malloc.
+        .target(
+            name: "CSpawn",
+            path: "Sources/CSpawn",
+            linkerSettings: [.linkedLibrary("seccomp")]
+        ),
+        // The pipeline: Config → Orchestrator → Sandbox → Sampler → Analysis → Reports → Alerts.
+        .target(
+            name: "CleanroomKit",
+            dependencies: ["CSpawn"],
+            path: "Sources/CleanroomKit",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .executableTarget(
+            name: "cleanroom",
+            dependencies: [
+                "CleanroomKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/cleanroom",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "CleanroomKitTests",
+            dependencies: ["CleanroomKit"],
+            path: "Tests/CleanroomKitTests",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+    ]
+)

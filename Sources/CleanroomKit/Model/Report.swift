@@ -1,0 +1,139 @@
+/// report.json (`schema: "cleanroom/report@1"`), SPEC "Report". The one document every other
+/// format is rendered from, and what `check`, `compare`, `report` and `merge` read back.
+public struct Report: Codable, Sendable, Equatable {
+    public static let schemaID = "cleanroom/report@1"
+
+    public var schema: String = Report.schemaID
+    public var verdict: Verdict
+    public var startedAt: String
+    public var finishedAt: String
+    public var host: HostInfo
+    public var workloads: [WorkloadReport]
+    public var slos: [ObjectiveResult]
+    public var alerts: [AlertResult]
+    /// Additions to the contract: `--label`s, how runs were scheduled, shard, config file.
+    public var labels: [String: String]
+    public var parallel: Int?
+    public var shard: String?
+    public var config: String?
+    public var cleanroomVersion: String?
+
+    public init(verdict: Verdict, startedAt: String, finishedAt: String, host: HostInfo,
+                workloads: [WorkloadReport] = [], slos: [ObjectiveResult] = [], alerts: [AlertResult] = [],
+                labels: [String: String] = [:], parallel: Int? = nil, shard: String? = nil,
+                config: String? = nil, cleanroomVersion: String? = nil) {
+        self.verdict = verdict; self.startedAt = startedAt; self.finishedAt = finishedAt; self.host = host
+        self.workloads = workloads; self.slos = slos; self.alerts = alerts; self.labels = labels
+        self.parallel = parallel; self.shard = shard; self.config = config; self.cleanroomVersion = cleanroomVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schema, verdict, host, workloads, slos, alerts, labels, parallel, shard, config
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case cleanroomVersion = "cleanroom_version"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schema = try c.decode(String.self, forKey: .schema)
+        verdict = try c.decode(Verdict.self, forKey: .verdict)
+        startedAt = try c.decode(String.self, forKey: .startedAt)
+        finishedAt = try c.decode(String.self, forKey: .finishedAt)
+        host = try c.decode(HostInfo.self, forKey: .host)
+        workloads = try c.decodeIfPresent([WorkloadReport].self, forKey: .workloads) ?? []
+        slos = try c.decodeIfPresent([ObjectiveResult].self, forKey: .slos) ?? []
+        alerts = try c.decodeIfPresent([AlertResult].self, forKey: .alerts) ?? []
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        parallel = try c.decodeIfPresent(Int.self, forKey: .parallel)
+        shard = try c.decodeIfPresent(String.self, forKey: .shard)
+        config = try c.decodeIfPresent(String.self, forKey: .config)
+        cleanroomVersion = try c.decodeIfPresent(String.self, forKey: .cleanroomVersion)
+    }
+}
+
+public struct HostInfo: Codable, Sendable, Equatable {
+    public var kernel: String
+    public var cpus: Int
+    /// "v2" | "v1" | "hybrid" | "none"
+    public var cgroup: String
+    /// One sentence per thing that was asked for and not enforced or not measurable on this host.
+    public var degraded: [String]
+    public init(kernel: String, cpus: Int, cgroup: String, degraded: [String] = []) {
+        self.kernel = kernel; self.cpus = cpus; self.cgroup = cgroup; self.degraded = degraded
+    }
+}
+
+public struct WorkloadReport: Codable, Sendable, Equatable {
+    public var name: String
+    public var command: [String]
+    public var runs: [RunRecord]
+    /// Metric key → statistics over the measured (non-warmup) runs; custom metrics over all observations.
+    public var stats: [String: Stats]
+    public init(name: String, command: [String], runs: [RunRecord] = [], stats: [String: Stats] = [:]) {
+        self.name = name; self.command = command; self.runs = runs; self.stats = stats
+    }
+}
+
+public struct Stats: Codable, Sendable, Equatable {
+    public var n: Int
+    public var min: Double
+    public var max: Double
+    public var mean: Double
+    public var median: Double
+    public var stddev: Double
+    public var p50: Double
+    public var p90: Double
+    public var p95: Double
+    public var p99: Double
+    public var unit: String?
+    public init(n: Int, min: Double, max: Double, mean: Double, median: Double, stddev: Double,
+                p50: Double, p90: Double, p95: Double, p99: Double, unit: String? = nil) {
+        self.n = n; self.min = min; self.max = max; self.mean = mean; self.median = median
+        self.stddev = stddev; self.p50 = p50; self.p90 = p90; self.p95 = p95; self.p99 = p99; self.unit = unit
+    }
+}
+
+public struct ObjectiveResult: Codable, Sendable, Equatable {
+    public var name: String
+    public var workload: String
+    public var objective: String
+    public var level: Level
+    public var observed: Double?
+    public var threshold: Double?
+    public var unit: String
+    public var status: ObjectiveStatus
+    /// Relative distance from the threshold, positive on the passing side: e.g. 0.913 when
+    /// max(wall_time) = 1.3 s against <= 15 s.
+    public var margin: Double?
+    /// 95 % bootstrap confidence interval of the aggregate, when noise was judged.
+    public var ci: [Double]?
+    public var runsAdded: Int?
+    /// Why the status is what it is when the numbers alone do not say (no baseline, no runs).
+    public var reason: String?
+    public init(name: String, workload: String, objective: String, level: Level, observed: Double?,
+                threshold: Double?, unit: String, status: ObjectiveStatus, margin: Double? = nil,
+                ci: [Double]? = nil, runsAdded: Int? = nil, reason: String? = nil) {
+        self.name = name; self.workload = workload; self.objective = objective; self.level = level
+        self.observed = observed; self.threshold = threshold; self.unit = unit; self.status = status
+        self.margin = margin; self.ci = ci; self.runsAdded = runsAdded; self.reason = reason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, workload, objective, level, observed, threshold, unit, status, margin, ci, reason
+        case runsAdded = "runs_added"
+    }
+}
+
+public struct AlertResult: Codable, Sendable, Equatable {
+    /// The webhook's host only: URLs and secrets never reach reports.
+    public var target: String
+    public var format: String
+    /// "delivered" | "failed" | "pending"
+    public var status: String
+    public var attempts: Int
+    public var error: String?
+    public init(target: String, format: String, status: String, attempts: Int, error: String? = nil) {
+        self.target = target; self.format = format; self.status = status; self.attempts = attempts; self.error = error
+    }
+}

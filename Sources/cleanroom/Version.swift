@@ -1,0 +1,3 @@
+enum CleanroomVersion {
+    static let string = "0.1.0"
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import CleanroomKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Cleanroom: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cleanroom",
+        abstract: "Run workloads in sandboxes, measure what they really used, and gate on SLOs.",
+        discussion: """
+        cleanroom runs the workloads of an slo.json in fresh cgroups and namespaces, reads every \
+        figure from the kernel, judges the objectives with the measurement noise in view, writes \
+        reports, and exits non-zero so CI can gate a merge.
+
+        Exit codes: 0 pass · 1 fail · 2 usage/config error · 3 sandbox/environment error \
+        (or --strict and something was not enforced) · 4 inconclusive · 130 interrupted.
+
+        Examples:
+          cleanroom validate slo.json
+          cleanroom run -c slo.json -o out --repeat 5
+          cleanroom exec --memory 256MiB --timeout 10s -- make test
+          cleanroom doctor
+        """,
+        version: CleanroomVersion.string,
+        subcommands: [
+            RunCommand.self, ExecCommand.self, CheckCommand.self, CompareCommand.self,
+            ReportCommand.self, MergeCommand.self, HistoryCommand.self, ValidateCommand.self,
+            DoctorCommand.self,
+        ]
+    )
+}
+
+// swift-argument-parser exits 64 (EX_USAGE) on a usage error; the contract says 2.
+do {
+    var command = try Cleanroom.parseAsRoot()
+    try command.run()
+} catch {
+    if Cleanroom.exitCode(for: error) == .validationFailure {
+        fputs(Cleanroom.fullMessage(for: error) + "\n", stderr)
+        exit(ExitStatus.usage)
+    }
+    Cleanroom.exit(withError: error)
+}
