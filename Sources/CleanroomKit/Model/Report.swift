@@ -70,8 +70,10 @@ public struct WorkloadReport: Codable, Sendable, Equatable {
     public var runs: [RunRecord]
     /// Metric key → statistics over the measured (non-warmup) runs; custom metrics over all observations.
     public var stats: [String: Stats]
-    public init(name: String, command: [String], runs: [RunRecord] = [], stats: [String: Stats] = [:]) {
-        self.name = name; self.command = command; self.runs = runs; self.stats = stats
+    /// Why the workload could not run as planned (a failed `setup` or `teardown`); an addition.
+    public var error: String?
+    public init(name: String, command: [String], runs: [RunRecord] = [], stats: [String: Stats] = [:], error: String? = nil) {
+        self.name = name; self.command = command; self.runs = runs; self.stats = stats; self.error = error
     }
 }
 

@@ -1,0 +1,205 @@
+import Foundation
+
+/// Options of one `cleanroom run` that are not in slo.json.
+public struct RunOptions: Sendable {
+    /// Absolute path of the report directory.
+    public var outputDirectory: String
+    public var parallel: Int = 1
+    public var strict: Bool = false
+    /// The baseline report (`--baseline REPORT.json`, or synthesised from history).
+    public var baseline: Report?
+    public var labels: [String: String] = [:]
+    public var shard: Shard?
+    /// Positional WORKLOAD arguments; empty = all.
+    public var selected: [String] = []
+
+    public init(outputDirectory: String, parallel: Int = 1, strict: Bool = false, baseline: Report? = nil,
+                labels: [String: String] = [:], shard: Shard? = nil, selected: [String] = []) {
+        self.outputDirectory = outputDirectory; self.parallel = parallel; self.strict = strict
+        self.baseline = baseline; self.labels = labels; self.shard = shard; self.selected = selected
+    }
+}
+
+/// Plans and drives the runs of a `cleanroom run`: per workload `setup` once, warmups, measured
+/// runs (each after its `prepare`), runs added while an objective's confidence interval straddles
+/// its threshold (up to `max_repeat`), `teardown` once; then judges every objective and decides
+/// the verdict. Workloads run `parallel` at a time; each run is its own sandbox.
+public final class Orchestrator {
+    public let plan: Plan
+    public let options: RunOptions
+    let executor: RunExecutor
+    let judge: ObjectiveJudging
+    let progress: Progress
+    let interrupts: Interrupts
+
+    public init(plan: Plan, options: RunOptions, executor: RunExecutor, judge: ObjectiveJudging,
+                progress: Progress, interrupts: Interrupts = .shared) {
+        self.plan = plan; self.options = options; self.executor = executor; self.judge = judge
+        self.progress = progress; self.interrupts = interrupts
+    }
+
+    /// The workloads this invocation runs: positional selection, then the shard.
+    public var selectedWorkloads: [WorkloadPlan] {
+        plan.workloads.filter { w in
+            (options.selected.isEmpty || options.selected.contains(w.name)) && (options.shard?.contains(w.name) ?? true)
+        }
+    }
+
+    /// Per workload: its report, whether it ran as expected, a setup error if the sandbox failed.
+    struct WorkloadOutcome {
+        var report: WorkloadReport
+        var results: [ObjectiveResult]
+        var failed: Bool
+        var setupError: String?
+    }
+
+    public func run() -> Report {
+        let startedAt = Date()
+        let workloads = selectedWorkloads
+        let slots = Slots<WorkloadOutcome>(count: workloads.count)
+
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = max(1, options.parallel)
+        for (i, w) in workloads.enumerated() {
+            queue.addOperation { [self] in
+                slots.set(i, self.runWorkload(w))
+            }
+        }
+        queue.waitUntilAllOperationsAreFinished()
+
+        let done = slots.values.compactMap { $0 }
+        let results = done.flatMap(\.results)
+        let host = executor.hostInfo(for: workloads)
+        var verdict = judge.verdict(results: results, workloadsFailed: done.contains { $0.failed },
+                                    strict: options.strict, degraded: !host.degraded.isEmpty)
+        if done.contains(where: { $0.setupError != nil }) { verdict = .error }
+        if interrupts.isInterrupted { verdict = .interrupted }
+
+        return Report(
+            verdict: verdict,
+            startedAt: Timestamps.iso8601(startedAt),
+            finishedAt: Timestamps.iso8601(Date()),
+            host: host,
+            workloads: done.map(\.report),
+            slos: results,
+            labels: options.labels,
+            parallel: options.parallel,
+            shard: options.shard?.description,
+            config: plan.source
+        )
+    }
+
+    func runWorkload(_ w: WorkloadPlan) -> WorkloadOutcome {
+        var report = WorkloadReport(name: w.name, command: w.command)
+        var failed = false
+        var setupError: String?
+        let dirName = FileNames.sanitise(w.name)
+        let slos = plan.slos.filter { $0.applies(to: w.name) }
+        let baseline = options.baseline?.workloads.first { $0.name == w.name }
+        var index = 0
+        var measured = 0
+
+        func job(_ kind: RunJob.Kind, _ command: [String], _ idx: Int) -> RunJob {
+            let rel = kind.isRunKind ? "runs/\(dirName)/\(idx)" : "runs/\(dirName)/\(kind.rawValue)\(kind == .prepare ? "-\(idx)" : "")"
+            return RunJob(workload: w, command: command, kind: kind, index: idx,
+                          outputDirectory: options.outputDirectory + "/" + rel, outputRelative: rel)
+        }
+
+        /// Runs one job; returns nil (and records why) when the sandbox could not be set up.
+        func execute(_ j: RunJob) -> RunRecord? {
+            do {
+                return try executor.execute(j)
+            } catch {
+                setupError = "\(error)"
+                progress.message("  \(w.name): sandbox could not be set up: \(error)")
+                return nil
+            }
+        }
+
+        /// An unmeasured helper command; false when it did not succeed.
+        func helper(_ kind: RunJob.Kind, _ command: [String]?, _ idx: Int) -> (ok: Bool, why: String?) {
+            guard let command else { return (true, nil) }
+            guard let r = execute(job(kind, command, idx)) else { return (false, setupError) }
+            if r.outcome == .ok && r.exitCode == 0 { return (true, nil) }
+            let why = "\(kind.rawValue) \(command.joined(separator: " ")) ended \(r.outcome.rawValue)"
+                + (r.exitCode.map { " (exit \($0))" } ?? "") + (r.detail.map { ": \($0)" } ?? "")
+            return (false, why)
+        }
+
+        /// One warmup or measured run after its `prepare`. false when the workload cannot go on.
+        func oneRun(warmup: Bool) -> Bool {
+            guard !interrupts.isInterrupted else { return false }
+            index += 1
+            let kind: RunJob.Kind = warmup ? .warmup : .measured
+            let prep = helper(.prepare, w.prepare, index)
+            var record: RunRecord
+            if !prep.ok {
+                if setupError != nil { return false }
+                record = RunRecord(index: index, warmup: warmup, outcome: .error, detail: prep.why)
+            } else {
+                guard let r = execute(job(kind, w.command, index)) else { return false }
+                record = r
+                record.index = index
+                record.warmup = warmup
+            }
+            if record.outcome != .ok { failed = true }
+            report.runs.append(record)
+            if !warmup { measured += 1 }
+            progress.runFinished(w.name, job: job(kind, w.command, index), record: record,
+                                 done: measured, planned: max(w.repeatCount, measured))
+            // A command that cannot start will not start next time either.
+            return record.outcome != .error && !interrupts.isInterrupted
+        }
+
+        progress.workloadStarted(w.name, planned: w.warmup + w.repeatCount)
+        let setup = helper(.setup, w.setup, 0)
+        if !setup.ok {
+            failed = true
+            report.error = setup.why
+        } else {
+            var going = true
+            for _ in 0..<w.warmup where going { going = oneRun(warmup: true) }
+            for _ in 0..<w.repeatCount where going { going = oneRun(warmup: false) }
+            // Noise: while an objective's interval straddles its threshold, add measured runs.
+            while going, measured < w.maxRepeat, !interrupts.isInterrupted {
+                report.stats = judge.stats(for: report.runs)
+                let pending = slos.filter { judge.evaluate($0, workload: report, baseline: baseline).needsMoreRuns }
+                guard !pending.isEmpty else { break }
+                progress.runsAdded(w.name, total: measured + 1,
+                                   reason: "\(pending.map(\.name).joined(separator: ", ")) within noise of the threshold")
+                going = oneRun(warmup: false)
+            }
+            let down = helper(.teardown, w.teardown, 0)
+            if !down.ok { failed = true; report.error = down.why }
+        }
+        report.stats = judge.stats(for: report.runs)
+        let added = max(0, measured - w.repeatCount)
+        let results = slos.map { slo -> ObjectiveResult in
+            var r = judge.evaluate(slo, workload: report, baseline: baseline).result
+            if r.ci != nil || added > 0 { r.runsAdded = added }
+            return r
+        }
+        return WorkloadOutcome(report: report, results: results, failed: failed, setupError: setupError)
+    }
+}
+
+extension RunJob.Kind {
+    var isRunKind: Bool { self == .measured || self == .warmup }
+}
+
+enum Timestamps {
+    static func iso8601(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: d)
+    }
+}
+
+/// Results written by concurrent workers into fixed positions, so the report keeps plan order.
+final class Slots<T>: @unchecked Sendable {
+    private var items: [T?]
+    private let lock = NSLock()
+    init(count: Int) { items = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ v: T) { lock.lock(); items[i] = v; lock.unlock() }
+    var values: [T?] { lock.lock(); defer { lock.unlock() }; return items }
+}
