@@ -40,6 +40,15 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 public enum Bootstrap {
     public static let defaultResamples = 2000
     public static let defaultConfidence = 0.95
+    /// Work budget (values drawn) for one interval: with very large pooled custom series (a load
+    /// test's million latencies) the number of resamples drops so that n × resamples stays
+    /// under it, never below 200. The interval stays valid; its end points get a little noisier.
+    public static let drawBudget = 100_000_000
+
+    /// The resamples actually used for `n` values.
+    public static func resampleCount(_ requested: Int, n: Int) -> Int {
+        min(requested, max(200, drawBudget / max(n, 1)))
+    }
 
     /// A 95 % (by default) interval for `agg` over `xs`. nil when it is not defined: fewer than two
     /// values, `count` (exact: every resample has the same count), or `stddev` with < 2 values.
@@ -49,7 +58,7 @@ public enum Bootstrap {
         guard xs.count >= 2, agg != .count else { return nil }
         let sorted = xs.sorted()
         var rng = SplitMix64(seed: SplitMix64.seed(sorted: sorted, salt: "\(agg)|\(salt)"))
-        var dist = distribution(agg, sorted: sorted, resamples: resamples, rng: &rng)
+        var dist = distribution(agg, sorted: sorted, resamples: resampleCount(resamples, n: sorted.count), rng: &rng)
         dist.sort()
         let tail = (1 - confidence) / 2 * 100
         return Statistics.percentile(sorted: dist, tail)...Statistics.percentile(sorted: dist, 100 - tail)
