@@ -39,7 +39,7 @@ public struct Observations: Equatable, Sendable {
                     continue
                 }
                 if !units.contains(series.unit) { units.append(series.unit) }
-                values.append(contentsOf: series.values)
+                values.append(contentsOf: series.values.filter(\.isFinite))
             }
             unit = units.first ?? ""
             unitConflict = units.count > 1 ? units : nil
@@ -121,5 +121,12 @@ extension Statistics {
             out[ref.key] = s
         }
         return out
+    }
+}
+
+extension WorkloadReport {
+    /// Fills `stats` from `runs` (see `Statistics.workloadStats`). Call after the last run is added.
+    public mutating func computeStats() {
+        stats = Statistics.workloadStats(runs)
     }
 }

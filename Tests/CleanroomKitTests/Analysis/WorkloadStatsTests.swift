@@ -15,7 +15,10 @@ final class WorkloadStatsTests: XCTestCase {
         warm.custom["latency"] = CustomSeries(unit: "s", values: [42])
         runs.append(warm)
 
-        let stats = Statistics.workloadStats(runs)
+        var report = WorkloadReport(name: "w", command: ["true"], runs: runs)
+        report.computeStats()
+        let stats = report.stats
+        XCTAssertEqual(stats, Statistics.workloadStats(runs))
         XCTAssertEqual(Set(stats.keys), ["wall_time", "memory_peak", "svc.api.cpu_time", "custom.latency"],
                        "exit_code is an outcome, not a figure")
         let wall = try XCTUnwrap(stats["wall_time"])
