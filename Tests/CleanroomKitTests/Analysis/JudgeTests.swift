@@ -160,7 +160,7 @@ final class JudgeTests: XCTestCase {
         XCTAssertLessThan(ci[1], 0.100)
 
         let slow = AT.workload(walls: AT.spaced(0.180, 0.220, 7))
-        let f = Judge.evaluate(slo: AT.slo(.p95, .lessOrEqual, .absolute(0.100)), workload: slow, baseline: nil)
+        let f = Judge.evaluate(slo: AT.slo(.percentile(95), .lessOrEqual, .absolute(0.100)), workload: slow, baseline: nil)
         XCTAssertEqual(f.result.status, .fail)
         XCTAssertFalse(f.needsMoreRuns)
         XCTAssertGreaterThan(try XCTUnwrap(f.result.ci)[0], 0.100)
@@ -208,7 +208,7 @@ final class JudgeTests: XCTestCase {
         var warm = AT.run(0, wall: 1, warmup: true)
         warm.custom["latency"] = CustomSeries(unit: "s", values: [9, 9, 9])
         w.runs.append(warm)
-        let j = Judge.evaluate(slo: AT.slo(.p99, .lessThan, .absolute(0.010), metric: .custom("latency")), workload: w, baseline: nil)
+        let j = Judge.evaluate(slo: AT.slo(.percentile(99), .lessThan, .absolute(0.010), metric: .custom("latency")), workload: w, baseline: nil)
         XCTAssertEqual(j.result.unit, "s")
         XCTAssertEqual(j.result.status, .pass)
         let pooled = w.runs.filter { !$0.warmup }.flatMap { $0.custom["latency"]!.values }
@@ -218,7 +218,7 @@ final class JudgeTests: XCTestCase {
 
         var mixed = w
         mixed.runs[1].custom["latency"]!.unit = "B"
-        let m = Judge.evaluate(slo: AT.slo(.p99, .lessThan, .absolute(0.010), metric: .custom("latency")), workload: mixed, baseline: nil)
+        let m = Judge.evaluate(slo: AT.slo(.percentile(99), .lessThan, .absolute(0.010), metric: .custom("latency")), workload: mixed, baseline: nil)
         XCTAssertEqual(m.result.status, .noData)
         XCTAssertTrue(m.result.reason!.contains("several units"))
     }
@@ -290,9 +290,4 @@ final class JudgeTests: XCTestCase {
         XCTAssertEqual(v([r(.fail)], interrupted: true, setup: true), .interrupted)
         XCTAssertEqual(Verdict.inconclusive.exitCode, 4)
     }
-}
-
-extension Aggregate {
-    static let p95 = Aggregate.percentile(95)
-    static let p99 = Aggregate.percentile(99)
 }
