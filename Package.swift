@@ -39,6 +39,7 @@ let package = Package(
             name: "CleanroomKitTests",
             dependencies: ["CleanroomKit"],
             path: "Tests/CleanroomKitTests",
+            exclude: ["Analysis/reference"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
     ]

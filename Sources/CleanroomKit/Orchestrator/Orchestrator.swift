@@ -70,10 +70,10 @@ public final class Orchestrator {
         let done = slots.values.compactMap { $0 }
         let results = done.flatMap(\.results)
         let host = executor.hostInfo(for: workloads)
-        var verdict = judge.verdict(results: results, workloadsFailed: done.contains { $0.failed },
-                                    strict: options.strict, degraded: !host.degraded.isEmpty)
-        if done.contains(where: { $0.setupError != nil }) { verdict = .error }
-        if interrupts.isInterrupted { verdict = .interrupted }
+        let verdict = judge.verdict(results: results, workloadsFailed: done.contains { $0.failed },
+                                    strict: options.strict, degraded: !host.degraded.isEmpty,
+                                    interrupted: interrupts.isInterrupted,
+                                    setupError: done.contains { $0.setupError != nil })
 
         return Report(
             verdict: verdict,
@@ -96,6 +96,11 @@ public final class Orchestrator {
         let dirName = FileNames.sanitise(w.name)
         let slos = plan.slos.filter { $0.applies(to: w.name) }
         let baseline = options.baseline?.workloads.first { $0.name == w.name }
+        let noBaselineReason: String? = options.baseline == nil ? nil
+            : baseline == nil ? "the baseline has no workload \(w.name)" : nil
+        func evaluate(_ slo: SLOPlan) -> (result: ObjectiveResult, needsMoreRuns: Bool) {
+            judge.evaluate(slo, workload: report, baseline: baseline, noise: w.noise, noBaselineReason: noBaselineReason)
+        }
         var index = 0
         var measured = 0
 
@@ -163,7 +168,7 @@ public final class Orchestrator {
             // Noise: while an objective's interval straddles its threshold, add measured runs.
             while going, measured < w.maxRepeat, !interrupts.isInterrupted {
                 report.stats = judge.stats(for: report.runs)
-                let pending = slos.filter { judge.evaluate($0, workload: report, baseline: baseline).needsMoreRuns }
+                let pending = slos.filter { evaluate($0).needsMoreRuns }
                 guard !pending.isEmpty else { break }
                 progress.runsAdded(w.name, total: measured + 1,
                                    reason: "\(pending.map(\.name).joined(separator: ", ")) within noise of the threshold")
@@ -175,7 +180,7 @@ public final class Orchestrator {
         report.stats = judge.stats(for: report.runs)
         let added = max(0, measured - w.repeatCount)
         let results = slos.map { slo -> ObjectiveResult in
-            var r = judge.evaluate(slo, workload: report, baseline: baseline).result
+            var r = evaluate(slo).result
             if r.ci != nil || added > 0 { r.runsAdded = added }
             return r
         }

@@ -8,7 +8,8 @@ private struct MaxWallJudge: ObjectiveJudging {
 
     func stats(for runs: [RunRecord]) -> [String: Stats] { [:] }
 
-    func evaluate(_ slo: SLOPlan, workload: WorkloadReport, baseline: WorkloadReport?) -> (result: ObjectiveResult, needsMoreRuns: Bool) {
+    func evaluate(_ slo: SLOPlan, workload: WorkloadReport, baseline: WorkloadReport?, noise: Bool,
+                  noBaselineReason: String?) -> (result: ObjectiveResult, needsMoreRuns: Bool) {
         let xs = workload.runs.filter { !$0.warmup }.compactMap { $0.metrics["wall_time"] }
         let observed = xs.max()
         guard case .absolute(let t) = slo.objective.threshold, let observed else {
@@ -20,7 +21,10 @@ private struct MaxWallJudge: ObjectiveJudging {
                                 observed: observed, threshold: t, unit: "s", status: ok ? .pass : .fail), wantMore(workload))
     }
 
-    func verdict(results: [ObjectiveResult], workloadsFailed: Bool, strict: Bool, degraded: Bool) -> Verdict {
+    func verdict(results: [ObjectiveResult], workloadsFailed: Bool, strict: Bool, degraded: Bool,
+                 interrupted: Bool, setupError: Bool) -> Verdict {
+        if interrupted { return .interrupted }
+        if setupError { return .error }
         if workloadsFailed || results.contains(where: { $0.level == .error && $0.status == .fail }) { return .fail }
         return .pass
     }
