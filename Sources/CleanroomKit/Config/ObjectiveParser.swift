@@ -120,7 +120,8 @@ public enum ObjectiveParser {
             let comparison = try parseComparison()
             // What the threshold is compared with: count() counts, everything else keeps the metric's dimension.
             let dimension: Dimension? = aggregate == .count ? .count : metric?.dimension
-            let threshold = try parseThreshold(dimension: dimension, metric: metric)
+            let subject = aggregate == .count ? "count(\(metric?.key ?? "..."))" : metric?.key
+            let threshold = try parseThreshold(dimension: dimension, subject: subject)
             guard case .end = tok.kind else {
                 throw error(tok, "unexpected \(describe(tok)) after the objective", hint: "one comparison per objective: write a second objective for another bound")
             }
@@ -252,7 +253,7 @@ public enum ObjectiveParser {
 
         // MARK: threshold
 
-        mutating func parseThreshold(dimension: Dimension?, metric: MetricRef?) throws -> Threshold? {
+        mutating func parseThreshold(dimension: Dimension?, subject: String?) throws -> Threshold? {
             let t = tok
             if case .word("baseline") = t.kind {
                 k += 1
@@ -280,7 +281,7 @@ public enum ObjectiveParser {
                     k += 1
                     return .baselinePercent(sign * (Double(n) ?? 0))
                 }
-                guard let v = quantity(n, numberToken, dimension: dimension, metric: metric) else { return nil }
+                guard let v = quantity(n, numberToken, dimension: dimension, subject: subject) else { return nil }
                 return .baselineDelta(sign * v)
             }
             if case .word(let w) = t.kind, w.lowercased() == "baseline" || closest(w, among: ["baseline"], maxDistance: 2) != nil {
@@ -296,17 +297,17 @@ public enum ObjectiveParser {
             }
             let numberToken = tok
             k += 1
-            guard let v = quantity(n, numberToken, dimension: dimension, metric: metric) else { return nil }
+            guard let v = quantity(n, numberToken, dimension: dimension, subject: subject) else { return nil }
             return .absolute(sign * v)
         }
 
         /// Reads the unit after a number (a word, or `%`) and converts to the metric's base unit.
-        mutating func quantity(_ number: String, _ numberToken: ObjectiveToken, dimension: Dimension?, metric: MetricRef?) -> Double? {
+        mutating func quantity(_ number: String, _ numberToken: ObjectiveToken, dimension: Dimension?, subject: String?) -> Double? {
             var unitText: String?
             var unitToken = numberToken
             if case .word(let u) = tok.kind { unitText = u; unitToken = tok; k += 1 }
             else if tok.kind == .percent { unitText = "%"; unitToken = tok; k += 1 }
-            let what = metric.map { "\($0.key)" } ?? "the metric"
+            let what = subject ?? "the metric"
             guard let unitText else {
                 // A bare number is in the base unit of whatever it is compared with.
                 return Double(number)
@@ -323,12 +324,15 @@ public enum ObjectiveParser {
             }
             guard let dimension, let qd = q.dimension else { return q.value }
             if dimension == .unknown || qd == dimension { return q.value }
+            // The whole quantity is wrong, not just its unit: point at its start.
+            let whole = ObjectiveToken(kind: numberToken.kind, offset: numberToken.offset,
+                                       length: unitToken.offset + unitToken.length - numberToken.offset)
             if dimension == .count {
-                errors.append(error(unitToken, "\(number)\(unitText) is a \(qd.noun), but \(what) is a count",
+                errors.append(error(whole, "\(number)\(unitText) is a \(qd.noun), but \(what) is a count",
                                     hint: "write a bare number, e.g. \(number)"))
                 return nil
             }
-            errors.append(error(unitToken, "\(number)\(unitText) is a \(qd.noun), but \(what) is a \(dimension.noun)",
+            errors.append(error(whole, "\(number)\(unitText) is a \(qd.noun), but \(what) is a \(dimension.noun)",
                                 hint: "e.g. \(dimension.example)"))
             return nil
         }

@@ -86,6 +86,10 @@ public enum Units {
             return Quantity(value: number * f, dimension: .rate)
         }
         if unit == "%" { return Quantity(value: number, dimension: .percent) }
+        if unit.first == ",", unit.dropFirst().first?.isNumber == true {
+            let fixed = String(chars[0..<unitStart]) + "." + unit.dropFirst()
+            throw UnitError(message: "\"\(raw)\" uses a decimal comma", hint: "write \(fixed)", offset: unitStart)
+        }
         let shown = String(chars[0..<unitStart])
         // Offsets are into `raw` as the caller wrote it, leading blanks included.
         let leading = raw.count - raw.drop(while: { $0 == " " || $0 == "\t" }).count
