@@ -14,8 +14,14 @@ final class ConfigDecoder {
 
     // MARK: - Reporting
 
-    func report(_ path: String, at pos: SourcePosition?, _ message: String, hint: String? = nil) {
-        var d = Diagnostic(path: path, message: message, hint: hint, line: pos?.line, column: pos?.column)
+    /// Past this many diagnostics nothing more is recorded (a generated 5 MB file of mistakes
+    /// must not take minutes to reject); `saturated` tells loops to stop early.
+    var limit = ConfigLoader.maxDiagnostics
+    var saturated: Bool { diagnostics.count >= limit }
+
+    func report(_ path: String, at pos: SourcePosition?, _ message: String, hint: @autoclosure () -> String? = nil) {
+        guard !saturated else { return }
+        var d = Diagnostic(path: path, message: message, hint: hint(), line: pos?.line, column: pos?.column)
         if let pos {
             let (text, caret) = excerpt(at: pos)
             d.excerpt = text; d.caretOffset = caret
@@ -23,13 +29,14 @@ final class ConfigDecoder {
         diagnostics.append(d)
     }
 
-    func report(_ path: String, _ node: JSONNode, _ message: String, hint: String? = nil) {
-        report(path, at: node.position, message, hint: hint)
+    func report(_ path: String, _ node: JSONNode, _ message: String, hint: @autoclosure () -> String? = nil) {
+        report(path, at: node.position, message, hint: hint())
     }
 
     /// An error inside a string value (an objective): the caret goes under the bad token, and the
     /// column points into the file when the string had no escapes.
     func reportInString(_ path: String, _ node: JSONNode, text: String, _ e: ObjectiveError, prefixText: Bool = true) {
+        guard !saturated else { return }
         var column = node.position.column
         if case .string(_, let verbatim) = node.value, verbatim {
             column += 1 + String(text.prefix(e.offset)).unicodeScalars.count
@@ -247,7 +254,13 @@ final class ConfigDecoder {
     }
 
     /// A path relative to the config file's directory, made absolute and tidy.
+    private lazy var resolvedBase: String = resolvePath(".")
+
     func resolve(_ path: String) -> String {
+        path == "." ? resolvedBase : resolvePath(path)
+    }
+
+    private func resolvePath(_ path: String) -> String {
         let url = path.hasPrefix("/") ? URL(fileURLWithPath: path)
             : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path)
         var s = url.standardizedFileURL.path

@@ -60,6 +60,7 @@ public enum ConfigLoader {
         } else if let root = parsed.root {
             plan = PlanBuilder(d: decoder, overrides: overrides, source: path).build(root)
         }
+        let saturated = decoder.saturated
         var diagnostics = decoder.diagnostics
         if diagnostics.isEmpty, let plan { return .success(plan) }
         if diagnostics.isEmpty {
@@ -73,10 +74,9 @@ public enum ConfigLoader {
             if ca != cb { return ca < cb }
             return a.offset < b.offset
         }.map(\.element)
-        if ordered.count > maxDiagnostics {
-            let rest = ordered.count - maxDiagnostics
-            ordered = Array(ordered.prefix(maxDiagnostics))
-            ordered.append(Diagnostic(path: "", message: "… and \(rest) more errors"))
+        if saturated {
+            ordered.append(Diagnostic(path: "", message: "too many errors: only the first \(maxDiagnostics) are shown",
+                                      hint: "is this the right file?"))
         }
         return .failure(ConfigErrors(file: path, diagnostics: ordered))
     }

@@ -70,7 +70,7 @@ struct PlanBuilder {
                     d.report("workloads", node, "no workloads: there is nothing to run",
                              hint: "add one, e.g. {\"name\": \"build\", \"command\": [\"swift\", \"build\"]}")
                 }
-                for (i, item) in items.enumerated() {
+                for (i, item) in items.enumerated() where !d.saturated {
                     let path = "workloads[\(i)]"
                     guard let w = workload(item, path, defaults: defaults) else { continue }
                     if let first = workloadNodes[w.name] {
@@ -90,7 +90,7 @@ struct PlanBuilder {
         var slos: [SLOPlan] = []
         if let node = top["slos"]?.value, let items = d.array(node, "slos", example: "e.g. [{\"name\": \"Fast\", \"workload\": \"build\", \"objective\": \"max(wall_time) <= 15s\"}]") {
             var seen: [String: Int] = [:]
-            for (i, item) in items.enumerated() {
+            for (i, item) in items.enumerated() where !d.saturated {
                 let path = "slos[\(i)]"
                 guard let s = slo(item, path, workloads: workloads, defaults: defaults) else { continue }
                 if let first = seen[s.name] {
