@@ -86,16 +86,24 @@ public enum Units {
             return Quantity(value: number * f, dimension: .rate)
         }
         if unit == "%" { return Quantity(value: number, dimension: .percent) }
+        if unit.first == ",", unit.dropFirst().first?.isNumber == true {
+            let fixed = String(chars[0..<unitStart]) + "." + unit.dropFirst()
+            throw UnitError(message: "\"\(raw)\" uses a decimal comma", hint: "write \(fixed)", offset: unitStart)
+        }
         let shown = String(chars[0..<unitStart])
-        throw UnitError(message: "unknown unit \"\(unit)\"", hint: suggestion(for: unit, number: shown), offset: i)
+        // Offsets are into `raw` as the caller wrote it, leading blanks included.
+        let leading = raw.count - raw.drop(while: { $0 == " " || $0 == "\t" }).count
+        throw UnitError(message: "unknown unit \"\(unit)\"", hint: suggestion(for: unit, number: shown), offset: leading + i)
     }
 
     /// Parses a quantity that must be of `dimension`; a bare number is taken in its base unit.
     public static func parse(_ raw: String, as dimension: Dimension) throws -> Double {
         let q = try parse(raw)
         if let d = q.dimension, d != dimension, dimension != .unknown {
+            // Point at the unit: the number is fine, the dimension is not.
+            let unitOffset = Array(raw).firstIndex { $0.isLetter || $0 == "%" } ?? 0
             throw UnitError(message: "\"\(raw)\" is a \(d.noun), expected a \(dimension.noun)",
-                            hint: "e.g. \(dimension.example)")
+                            hint: "e.g. \(dimension.example)", offset: unitOffset)
         }
         return q.value
     }

@@ -1,0 +1,51 @@
+/// A JSON document that remembers where every value and key stood in the file, so that every
+/// diagnostic can say `slo.json:12:20`. Foundation's JSONSerialization forgets positions and
+/// silently keeps one of two duplicate keys; both matter for a config checker.
+struct SourcePosition: Equatable, Sendable {
+    /// Byte offset into the file.
+    var offset: Int
+    /// 1-based line.
+    var line: Int
+    /// 1-based column, counted in Unicode scalars (what an editor shows for most text).
+    var column: Int
+}
+
+struct JSONMember {
+    var key: String
+    var keyPosition: SourcePosition
+    var value: JSONNode
+}
+
+enum JSONValue {
+    case object([JSONMember])
+    case array([JSONNode])
+    /// `verbatim` is true when the string had no escapes, so a character offset inside it maps
+    /// one-to-one onto the file's columns (used to put a caret under a bad token in an objective).
+    case string(String, verbatim: Bool)
+    /// The number's exact source text is kept: `3` and `3.0` are different to a count.
+    case number(Double, raw: String)
+    case bool(Bool)
+    case null
+}
+
+struct JSONNode {
+    var value: JSONValue
+    var position: SourcePosition
+
+    /// What the value is, in words, for "expected X, found Y" messages.
+    var kindName: String {
+        switch value {
+        case .object: return "an object"
+        case .array: return "an array"
+        case .string: return "a string"
+        case .number: return "a number"
+        case .bool: return "a boolean"
+        case .null: return "null"
+        }
+    }
+
+    subscript(key: String) -> JSONMember? {
+        if case .object(let members) = value { return members.first { $0.key == key } }
+        return nil
+    }
+}
