@@ -1,0 +1,65 @@
+import Foundation
+
+/// The objectives table and verdict line printed at the end of `run`, `check` and `merge`:
+/// what a developer reads in a CI log before opening any report.
+public enum ConsoleSummary {
+    public static func render(_ report: Report, reportDirectory: String? = nil) -> String {
+        var out = ""
+        if !report.slos.isEmpty {
+            let header = ["status", "objective", "workload", "observed", "threshold", "margin", "level"]
+            var rows: [[String]] = []
+            for r in report.slos {
+                let dim = dimension(unit: r.unit)
+                var observed = r.observed.map { Units.format($0, dim) } ?? "—"
+                if let ci = r.ci, ci.count == 2 {
+                    observed += " [\(Units.format(ci[0], dim)), \(Units.format(ci[1], dim))]"
+                }
+                rows.append([
+                    r.status.rawValue.uppercased(),
+                    "\(r.name): \(r.objective)",
+                    r.workload,
+                    observed,
+                    r.threshold.map { Units.format($0, dim) } ?? "—",
+                    r.margin.map { String(format: "%+.1f%%", $0 * 100) } ?? "—",
+                    r.level.rawValue + ((r.runsAdded ?? 0) > 0 ? " (+\(r.runsAdded!) runs)" : ""),
+                ])
+            }
+            out += table(header, rows)
+            for r in report.slos where r.reason != nil && r.status != .pass {
+                out += "  \(r.name)[\(r.workload)]: \(r.reason!)\n"
+            }
+        }
+        for w in report.workloads {
+            if let e = w.error { out += "workload \(w.name): \(e)\n" }
+            let bad = w.runs.filter { $0.outcome != .ok }
+            if !bad.isEmpty {
+                let kinds = Dictionary(grouping: bad, by: \.outcome).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
+                out += "workload \(w.name): \(kinds.joined(separator: ", "))"
+                if let d = bad.first?.detail { out += " — \(d)" }
+                out += "\n"
+            }
+        }
+        for d in report.host.degraded { out += "degraded: \(d)\n" }
+        for a in report.alerts where a.status != "delivered" {
+            out += "alert to \(a.target) (\(a.format)) \(a.status) after \(a.attempts) attempt\(a.attempts == 1 ? "" : "s")\(a.error.map { ": \($0)" } ?? "")\n"
+        }
+        out += "verdict: \(report.verdict.rawValue.uppercased())"
+        if let dir = reportDirectory { out += " · reports in \(dir)" }
+        out += "\n"
+        return out
+    }
+
+    static func dimension(unit: String) -> Dimension {
+        Dimension.allCases.first { $0.baseUnit == unit && $0 != .unknown } ?? .unknown
+    }
+
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        var widths = header.map(\.count)
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
+        }
+        return line(header) + rows.map(line).joined()
+    }
+}
