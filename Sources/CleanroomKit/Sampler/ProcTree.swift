@@ -16,8 +16,10 @@ import Glibc
 final class ProcTree {
     /// How the run's processes are found.
     enum Listing {
-        /// The cgroup's `cgroup.procs` (every process of the run, whoever its parent).
-        case cgroupProcs(String)
+        /// The cgroup's `cgroup.procs` (every process of the run, whoever its parent), plus `root`:
+        /// an exited root is no longer listed there but, as a zombie not yet reaped, still answers
+        /// in /proc with everything it reaped folded in.
+        case cgroupProcs(String, root: pid_t)
         /// `root` and its descendants through `/proc/PID/task/TID/children` (mode none).
         case descendants(of: pid_t)
     }
@@ -73,7 +75,7 @@ final class ProcTree {
         self.listing = listing
         self.wantIO = wantIO
         self.wantHWM = wantHWM
-        if case .cgroupProcs(let path) = listing { procsFile = KeptFile(path) } else { procsFile = nil }
+        if case .cgroupProcs(let path, _) = listing { procsFile = KeptFile(path) } else { procsFile = nil }
         pidBuffer.reserveCapacity(256)
         entries.reserveCapacity(256)
     }
@@ -84,7 +86,8 @@ final class ProcTree {
         pidBuffer.removeAll(keepingCapacity: true)
         var t = Totals()
         switch listing {
-        case .cgroupProcs:
+        case .cgroupProcs(_, let root):
+            pidBuffer.append(root)
             _ = procsFile?.read { b -> Bool? in KernelText.pids(b, into: &pidBuffer); return true }
             for pid in pidBuffer { visit(pid, &t) }
         case .descendants(let root):

@@ -123,7 +123,7 @@ public final class Sampler {
         let needTree = cpuFile == nil || memFile == nil || wantIO || wantHWM
             || (pidsFile == nil && counters[.pidsPeak].spec == nil)
         let tree: ProcTree? = needTree
-            ? ProcTree(listing: counters.procsFile.map { .cgroupProcs($0) } ?? .descendants(of: rootPID),
+            ? ProcTree(listing: counters.procsFile.map { .cgroupProcs($0, root: rootPID) } ?? .descendants(of: rootPID),
                        wantIO: wantIO, wantHWM: wantHWM)
             : nil
         let net: NetCounter? = network == .none ? NetCounter(pid: rootPID) : nil
