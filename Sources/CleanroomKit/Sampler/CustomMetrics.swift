@@ -45,6 +45,7 @@ public struct CustomMetrics: Equatable, Sendable {
 
     public static func parse(_ data: Data) -> CustomMetrics {
         var builder = Builder()
+        builder.current.reserveCapacity(1024)
         data.withUnsafeBytes { raw in
             let b = raw.bindMemory(to: UInt8.self)
             var lineNo = 0
@@ -68,6 +69,12 @@ public struct CustomMetrics: Equatable, Sendable {
         var unitCache: [String: (factor: Double, base: String)] = [:]
         var bad = 0
         var examples: [String] = []
+        // The previous good line's name and unit, raw, and what they resolved to.
+        var lastNameBytes: [UInt8] = [], lastName = ""
+        var lastUnitBytes: [UInt8] = [], lastFactor = 1.0
+        var hasLast = false
+        /// Values of `lastName` not yet moved into `values`.
+        var current: [Double] = []
 
         mutating func add(_ line: UnsafeBufferPointer<UInt8>, lineNo: Int) {
             var i = 0
@@ -83,17 +90,36 @@ public struct CustomMetrics: Equatable, Sendable {
             case .failure(let e):
                 reject(line, lineNo, e.message)
             case .success(let l):
-                guard let name = l.name, !name.isEmpty else { return reject(line, lineNo, "no \"name\"") }
+                guard let nameText = l.name else { return reject(line, lineNo, "no \"name\"") }
                 guard let value = l.value else { return reject(line, lineNo, "no numeric \"value\"") }
                 guard value.isFinite else { return reject(line, lineNo, "\"value\" is not a finite number") }
-                let unit = l.unit ?? ""
+                // Fast path: same name and unit as the previous good line (byte comparison only).
+                if hasLast, nameText.equals(lastNameBytes, in: line),
+                   l.unit.map({ $0.equals(lastUnitBytes, in: line) }) ?? lastUnitBytes.isEmpty {
+                    current.append(value * lastFactor)
+                    return
+                }
+                let name = nameText.string(line)
+                guard !name.isEmpty else { return reject(line, lineNo, "empty \"name\"") }
+                let unit = l.unit?.string(line) ?? ""
                 guard let conv = convert(unit) else { return reject(line, lineNo, "unit \"\(unit)\" is not a unit") }
                 if let known = units[name], known != conv.base {
                     return reject(line, lineNo, "unit \"\(unit)\" (\(conv.base.isEmpty ? "none" : conv.base)) does not match this metric's earlier \"\(known)\"")
                 }
+                flush()
                 units[name] = conv.base
-                values[name, default: []].append(value * conv.factor)
+                lastName = name; lastNameBytes = Array(name.utf8)
+                lastUnitBytes = Array(unit.utf8); lastFactor = conv.factor
+                hasLast = true
+                current.append(value * conv.factor)
             }
+        }
+
+        /// Moves the run of values of the previous name into its series.
+        mutating func flush() {
+            guard hasLast, !current.isEmpty else { return }
+            values[lastName, default: []].append(contentsOf: current)
+            current.removeAll(keepingCapacity: true)
         }
 
         /// (factor to the base unit, base unit) of `unit`; unknown units stay as written.
@@ -121,7 +147,8 @@ public struct CustomMetrics: Equatable, Sendable {
             examples.append("line \(lineNo): \(why): \(text)")
         }
 
-        func result() -> CustomMetrics {
+        mutating func result() -> CustomMetrics {
+            flush()
             var out = CustomMetrics()
             for (name, v) in values { out.series[name] = CustomSeries(unit: units[name] ?? "", values: v) }
             if bad > 0 { out.malformed = CustomMalformed(count: bad, examples: examples) }
@@ -129,10 +156,32 @@ public struct CustomMetrics: Equatable, Sendable {
         }
     }
 
+    /// One parsed line. Strings stay as byte ranges of the line until needed: most lines repeat
+    /// the previous line's name and unit, which are then not decoded again.
     struct Line {
-        var name: String?
+        var name: Text?
         var value: Double?
-        var unit: String?
+        var unit: Text?
+    }
+
+    enum Text {
+        case raw(Range<Int>)      // no escapes: the bytes are the string
+        case decoded(String)
+
+        func string(_ b: UnsafeBufferPointer<UInt8>) -> String {
+            switch self {
+            case .raw(let r): return String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
+            case .decoded(let s): return s
+            }
+        }
+
+        /// Whether this text equals `bytes` without building a String.
+        func equals(_ bytes: [UInt8], in b: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard case .raw(let r) = self, r.count == bytes.count else { return false }
+            var k = r.lowerBound
+            for c in bytes { if b[k] != c { return false }; k += 1 }
+            return true
+        }
     }
 
     struct LineError: Error {
@@ -154,47 +203,62 @@ enum FlatJSON {
     static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Result<Line, LineError> {
         var i = 0
         var line = Line()
-        func ws() { while i < b.count, b[i] == 32 || b[i] == 9 || b[i] == 13 { i += 1 } }
-        ws()
+        ws(b, &i)
         guard i < b.count, b[i] == 123 else { return .failure(LineError(message: "not a JSON object")) }   // {
         i += 1
-        ws()
-        if i < b.count, b[i] == 125 { i += 1; return trailing() }
+        ws(b, &i)
+        if i < b.count, b[i] == 125 { i += 1; return trailing(b, &i, line) }
         while true {
-            ws()
-            guard let key = string(b, &i) else { return .failure(LineError(message: "invalid JSON (key)")) }
-            ws()
+            ws(b, &i)
+            guard let keyText = text(b, &i) else { return .failure(LineError(message: "invalid JSON (key)")) }
+            let key = Key(keyText, b)
+            ws(b, &i)
             guard i < b.count, b[i] == 58 else { return .failure(LineError(message: "invalid JSON (missing ':')")) }
             i += 1
-            ws()
+            ws(b, &i)
             guard i < b.count else { return .failure(LineError(message: "invalid JSON (truncated)")) }
             let c = b[i]
             if c == 34 {   // "
-                guard let s = string(b, &i) else { return .failure(LineError(message: "invalid JSON (string)")) }
-                if key == "name" { line.name = s } else if key == "unit" { line.unit = s }
-                else if key == "value" { return .failure(LineError(message: "\"value\" is a string, not a number")) }
+                guard let s = text(b, &i) else { return .failure(LineError(message: "invalid JSON (string)")) }
+                switch key {
+                case .name: line.name = s
+                case .unit: line.unit = s
+                case .value: return .failure(LineError(message: "\"value\" is a string, not a number"))
+                case .other: break
+                }
             } else if c == 45 || KernelText.isDigit(c) {
                 guard let v = number(b, &i) else { return .failure(LineError(message: "invalid JSON (number)")) }
-                if key == "value" { line.value = v }
-                else if key == "name" || key == "unit" { return .failure(LineError(message: "\"\(key)\" is not a string")) }
+                switch key {
+                case .value: line.value = v
+                case .name, .unit: return .failure(LineError(message: "\"\(key)\" is not a string"))
+                case .other: break
+                }
             } else if c == 123 || c == 91 {
                 return .failure(.nested)
             } else if literal(b, &i, "true") || literal(b, &i, "false") || literal(b, &i, "null") {
-                if key == "value" || key == "name" { return .failure(LineError(message: "\"\(key)\" has the wrong type")) }
+                if key == .value || key == .name { return .failure(LineError(message: "\"\(key)\" has the wrong type")) }
             } else {
                 return .failure(LineError(message: "invalid JSON (value)"))
             }
-            ws()
+            ws(b, &i)
             guard i < b.count else { return .failure(LineError(message: "invalid JSON (truncated)")) }
             if b[i] == 44 { i += 1; continue }   // ,
             if b[i] == 125 { i += 1; break }     // }
             return .failure(LineError(message: "invalid JSON (expected ',' or '}')"))
         }
-        func trailing() -> Result<Line, LineError> {
-            ws()
-            return i == b.count ? .success(line) : .failure(LineError(message: "text after the JSON object"))
-        }
-        return trailing()
+        return trailing(b, &i, line)
+    }
+
+    // Plain static functions, not nested closures: a closure capturing `i` makes every access a
+    // dynamic exclusivity check, which dominated debug builds.
+    @inline(__always)
+    static func ws(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) {
+        while i < b.count, b[i] == 32 || b[i] == 9 || b[i] == 13 { i += 1 }
+    }
+
+    static func trailing(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ line: Line) -> Result<Line, LineError> {
+        ws(b, &i)
+        return i == b.count ? .success(line) : .failure(LineError(message: "text after the JSON object"))
     }
 
     static func literal(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ word: StaticString) -> Bool {
@@ -203,8 +267,24 @@ enum FlatJSON {
         return true
     }
 
-    /// A JSON string at b[i] (the opening quote), escapes decoded.
-    static func string(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> String? {
+    enum Key: String {
+        case name, value, unit, other
+
+        init(_ t: CustomMetrics.Text, _ b: UnsafeBufferPointer<UInt8>) {
+            switch t {
+            case .decoded(let s): self = Key(rawValue: s) ?? .other
+            case .raw(let r):
+                let sub = UnsafeBufferPointer(rebasing: b[r])
+                if sub.count == 4, KernelText.hasPrefix(sub, 0, "name") { self = .name }
+                else if sub.count == 5, KernelText.hasPrefix(sub, 0, "value") { self = .value }
+                else if sub.count == 4, KernelText.hasPrefix(sub, 0, "unit") { self = .unit }
+                else { self = .other }
+            }
+        }
+    }
+
+    /// A JSON string at b[i] (the opening quote): its byte range, or the decoded text if it has escapes.
+    static func text(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> CustomMetrics.Text? {
         guard i < b.count, b[i] == 34 else { return nil }
         i += 1
         let start = i
@@ -215,12 +295,12 @@ enum FlatJSON {
             i += 1
         }
         guard i < b.count else { return nil }
-        let raw = UnsafeBufferPointer(rebasing: b[start..<i])
+        let range = start..<i
         i += 1
-        if !escaped { return String(decoding: raw, as: UTF8.self) }
+        if !escaped { return .raw(range) }
         // Rare: let Foundation decode the escapes.
-        let quoted = Data([34]) + Data(raw) + Data([34])
-        return (try? JSONSerialization.jsonObject(with: quoted, options: [.fragmentsAllowed])) as? String
+        let quoted = Data([34]) + Data(UnsafeBufferPointer(rebasing: b[range])) + Data([34])
+        return ((try? JSONSerialization.jsonObject(with: quoted, options: [.fragmentsAllowed])) as? String).map { .decoded($0) }
     }
 
     /// A JSON number at b[i].
@@ -250,8 +330,8 @@ enum FlatJSON {
             return .failure(LineError(message: "invalid JSON"))
         }
         var l = Line()
-        l.name = obj["name"] as? String
-        l.unit = obj["unit"] as? String
+        l.name = (obj["name"] as? String).map { .decoded($0) }
+        l.unit = (obj["unit"] as? String).map { .decoded($0) }
         if let v = obj["value"], !(v is Bool), let n = v as? NSNumber { l.value = n.doubleValue }
         return .success(l)
     }

@@ -165,8 +165,8 @@ public enum KernelText {
     /// Parses `/proc/PID/stat`. The command name (field 2) may hold spaces and parentheses, so
     /// fields are counted from the LAST `)`.
     public static func procStat(_ b: Bytes) -> ProcStat? {
-        var close = -1
-        for k in stride(from: b.count - 1, through: 0, by: -1) where b[k] == 41 { close = k; break }
+        var close = b.count - 1
+        while close >= 0, b[close] != 41 { close -= 1 }   // a plain loop: `stride` is slow unoptimised
         guard close >= 0 else { return nil }
         var s = ProcStat()
         var i = close + 1

@@ -147,9 +147,11 @@ final class ProcTree {
 
     /// `/proc/PID/io`: bytes the process (and what it reaped) made the block layer read, and wrote
     /// minus what was truncated away before writeback (`cancelled_write_bytes`).
-    static func ioBytes(_ b: KernelText.Bytes) -> (read: Int64, write: Int64)? {
+    struct IOBytes { var read: Int64; var write: Int64 }   // a struct, not a tuple: no per-call tuple metadata
+
+    static func ioBytes(_ b: KernelText.Bytes) -> IOBytes? {
         guard let r = KernelText.keyed(b, "read_bytes"), let w = KernelText.keyed(b, "write_bytes") else { return nil }
-        return (r, w - (KernelText.keyed(b, "cancelled_write_bytes") ?? 0))
+        return IOBytes(read: r, write: w - (KernelText.keyed(b, "cancelled_write_bytes") ?? 0))
     }
 
     /// Children are listed per thread: a multi-threaded parent may have forked from any thread.
