@@ -126,7 +126,7 @@ final class FakeCgroupTreeTests: XCTestCase {
         XCTAssertEqual(f.metrics["disk_write_bytes"], 67_108_864)
         XCTAssertEqual(f.metrics["pids_peak"], 5)
         XCTAssertEqual(FinalFigures.oomKills(since: start), 0)
-        XCTAssertEqual(f.sources["cpu_user"], "cgroup v1 cpuacct.usage_user")
+        XCTAssertEqual(f.sources["cpu_user"], "cgroup v1 cpuacct.usage split in the ratio of cpuacct.usage_user/usage_sys")
         XCTAssertEqual(f.sources["disk_read_bytes"], "cgroup v1 blkio.throttle.io_service_bytes")
         // Pure v1: no cgroup2 group, so no PSI — with the reason, not 0.
         XCTAssertNil(f.metrics["cpu_pressure"])
@@ -150,10 +150,10 @@ final class FakeCgroupTreeTests: XCTestCase {
         let start = Snapshot.take(paths: paths)
         try put(dir, ["cpuacct.usage": "1500000000\n", "cpuacct.stat": "user 100\nsystem 50\n"])
         let f = FinalFigures.read(start: start)
-        let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
-        XCTAssertEqual(f.metrics["cpu_user"]!, 100 / hz, accuracy: 1e-9)
-        XCTAssertEqual(f.metrics["cpu_system"]!, 50 / hz, accuracy: 1e-9)
-        XCTAssertEqual(f.sources["cpu_user"], "cgroup v1 cpuacct.stat user (USER_HZ ticks)")
+        // Exact total 1.5 s, split 2:1 as the ticks say.
+        XCTAssertEqual(f.metrics["cpu_user"]!, 1.0, accuracy: 1e-9)
+        XCTAssertEqual(f.metrics["cpu_system"]!, 0.5, accuracy: 1e-9)
+        XCTAssertEqual(f.sources["cpu_user"], "cgroup v1 cpuacct.usage split in the ratio of cpuacct.stat user/system ticks")
     }
 
     func testModeNoneGivesReasonsForEverything() {
