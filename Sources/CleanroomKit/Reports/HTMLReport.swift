@@ -36,9 +36,14 @@ public enum HTMLReport {
             h += "<nav aria-label=\"Workloads\"><h2>Workloads</h2><ul class=\"toc\">"
             for (i, w) in report.workloads.enumerated() {
                 let bad = w.runs.filter { $0.outcome != .ok }.count
-                let failing = report.slos.filter { $0.workload == w.name && $0.status == .fail }.count
+                let mine = report.slos.filter { $0.workload == w.name }
+                let failing = mine.filter { $0.status == .fail && $0.level == .error }.count
+                let warnings = mine.filter { $0.status == .fail && $0.level == .warn }.count
+                let inconclusive = mine.filter { $0.status == .inconclusive }.count
                 var tag = ""
                 if failing > 0 { tag += " <span class=\"badge fail\">\(failing) failed</span>" }
+                if inconclusive > 0 { tag += " <span class=\"badge inconclusive\">\(inconclusive) inconclusive</span>" }
+                if warnings > 0 { tag += " <span class=\"badge inconclusive\">\(warnings) warning\(warnings == 1 ? "" : "s")</span>" }
                 if bad > 0 { tag += " <span class=\"badge fail\">\(bad) run\(bad == 1 ? "" : "s") not ok</span>" }
                 h += "<li><a href=\"#w\(i)\">\(escape(w.name))</a>\(tag)</li>"
             }
@@ -72,7 +77,7 @@ public enum HTMLReport {
             s += "<ul class=\"headline\">"
             for f in failed.prefix(5) {
                 s += "<li><strong>\(escape(f.name))</strong> on \(escape(f.workload)): "
-                s += "\(f.observed.map { ReportText.human($0, unit: f.unit) } ?? "—") vs \(f.threshold.map { ReportText.human($0, unit: f.unit) } ?? "—")"
+                s += "\(ReportText.objectiveValue(f.observed, f)) vs \(ReportText.objectiveValue(f.threshold, f))"
                 s += " (\(ReportText.margin(f.margin)))</li>"
             }
             if failed.count > 5 { s += "<li>and \(failed.count - 5) more below</li>" }
@@ -109,15 +114,16 @@ public enum HTMLReport {
         }
         s += "</tr></thead><tbody>"
         for o in ReportText.objectivesByUrgency(r.slos) {
-            let ci = o.ci.flatMap { $0.count == 2 ? "\(ReportText.human($0[0], unit: o.unit)) – \(ReportText.human($0[1], unit: o.unit))" : nil } ?? "—"
-            s += "<tr class=\"\(o.status.rawValue)\">"
-            s += "<td>\(statusBadge(o.status))</td>"
+            let ci = o.ci.flatMap { $0.count == 2 ? "\(ReportText.objectiveValue($0[0], o)) – \(ReportText.objectiveValue($0[1], o))" : nil } ?? "—"
+            let warning = o.status == .fail && o.level == .warn
+            s += "<tr class=\"\(warning ? "warning" : o.status.rawValue)\">"
+            s += "<td>\(warning ? "<span class=\"badge inconclusive\" title=\"level warn: reported, does not fail the gate\">warning</span>" : statusBadge(o.status))</td>"
             s += "<th scope=\"row\"><span class=\"name\">\(escape(o.name))</span><code>\(escape(o.objective))</code>"
             if let reason = o.reason { s += "<span class=\"reason\">\(escape(reason))</span>" }
             s += "</th>"
-            s += "<td>\(escape(o.workload))</td>"
-            s += "<td class=\"num\">\(o.observed.map { ReportText.human($0, unit: o.unit) } ?? "—")</td>"
-            s += "<td class=\"num\">\(o.threshold.map { ReportText.human($0, unit: o.unit) } ?? "—")</td>"
+            s += "<td class=\"nowrap\">\(escape(o.workload))</td>"
+            s += "<td class=\"num\">\(ReportText.objectiveValue(o.observed, o))</td>"
+            s += "<td class=\"num\">\(ReportText.objectiveValue(o.threshold, o))</td>"
             let neg = (o.margin ?? 0) < 0
             s += "<td class=\"num\(neg ? " neg" : "")\">\(ReportText.margin(o.margin))</td>"
             s += "<td class=\"num\">\(ci)</td>"
@@ -159,14 +165,19 @@ public enum HTMLReport {
         let median = byWall[(byWall.count - 1) / 2]
         var chosen: [(RunRecord, String)]
         var note: String
+        // A run that did not end as expected says so in the legend: its line is often the story.
+        func label(_ r: RunRecord, _ role: String?) -> String {
+            let tags = [role, r.outcome == .ok ? nil : r.outcome.rawValue].compactMap { $0 }
+            return "run \(r.index)" + (tags.isEmpty ? "" : " (\(tags.joined(separator: ", ")))")
+        }
         if withSamples.count <= options.maxOverlaidRuns {
-            chosen = withSamples.map { ($0, $0.index == median.index ? "run \($0.index) (median)" : "run \($0.index)") }
+            chosen = withSamples.map { ($0, label($0, $0.index == median.index ? "median" : nil)) }
             note = withSamples.count == 1 ? "The one measured run with samples." :
                 "All \(withSamples.count) measured runs overlaid; the median run by wall time (run \(median.index)) is drawn thicker."
         } else {
-            chosen = [(median, "run \(median.index) (median)")]
-            if let f = byWall.first, f.index != median.index { chosen.append((f, "run \(f.index) (fastest)")) }
-            if let l = byWall.last, l.index != median.index, l.index != byWall.first?.index { chosen.append((l, "run \(l.index) (slowest)")) }
+            chosen = [(median, label(median, "median"))]
+            if let f = byWall.first, f.index != median.index { chosen.append((f, label(f, "fastest"))) }
+            if let l = byWall.last, l.index != median.index, l.index != byWall.first?.index { chosen.append((l, label(l, "slowest"))) }
             note = "\(withSamples.count) measured runs: showing the median (run \(median.index)), fastest and slowest by wall time."
         }
         // Keep the whole file small whatever the run count: ≤ maxChartPoints per series, and
@@ -222,12 +233,30 @@ public enum HTMLReport {
 
     private static func runsTable(_ w: WorkloadReport, index i: Int) -> String {
         guard !w.runs.isEmpty else { return "<p class=\"muted\">No runs.</p>" }
+        // A figure missing for the same reason on every run is said once, grouped by reason;
+        // the table's last column keeps only what differs from run to run.
+        var common: [String: String] = w.runs[0].unmeasured
+        for r in w.runs.dropFirst() { common = common.filter { r.unmeasured[$0.key] == $0.value } }
+        var s = ""
+        if !common.isEmpty {
+            var byReason: [String: [String]] = [:]
+            for (k, why) in common { byReason[why, default: []].append(k) }
+            s += "<div class=\"unmeasured\"><h3>Not measured on any run</h3><ul>"
+            for (why, keys) in byReason.sorted(by: { ReportText.sortedMetricKeys($0.value)[0] < ReportText.sortedMetricKeys($1.value)[0] }) {
+                s += "<li>" + ReportText.sortedMetricKeys(keys).map { "<code>\(escape($0))</code>" }.joined(separator: ", ")
+                s += ": \(escape(why))</li>"
+            }
+            s += "</ul></div>"
+        }
+        let perRun = w.runs.map { r in r.unmeasured.filter { common[$0.key] != $0.value } }
+        let showReasons = perRun.contains { !$0.isEmpty }
         let open = w.runs.count <= 20 || w.runs.contains { $0.outcome != .ok }
-        var s = "<details class=\"runs\"\(open ? " open" : "")><summary>Runs (\(w.runs.count))</summary><div class=\"scroll\"><table><thead><tr>"
+        s += "<details class=\"runs\"\(open ? " open" : "")><summary>Runs (\(w.runs.count))</summary><div class=\"scroll\"><table><thead><tr>"
         s += "<th scope=\"col\" class=\"num\">#</th><th scope=\"col\">Outcome</th><th scope=\"col\" class=\"num\">Exit</th>"
         for (_, head) in runColumns { s += "<th scope=\"col\" class=\"num\">\(head)</th>" }
-        s += "<th scope=\"col\">Unmeasured, and why</th></tr></thead><tbody>"
-        for r in w.runs {
+        if showReasons { s += "<th scope=\"col\">Not measured in this run, and why</th>" }
+        s += "</tr></thead><tbody>"
+        for (n, r) in w.runs.enumerated() {
             s += "<tr\(r.warmup ? " class=\"warmup\"" : "")><th scope=\"row\" class=\"num\">\(r.index)\(r.warmup ? " <span class=\"badge muted\">warmup</span>" : "")</th>"
             s += "<td><span class=\"badge \(r.outcome == .ok ? "pass" : "fail")\">\(r.outcome.rawValue)</span>"
             if let d = r.detail { s += "<span class=\"reason\">\(escape(d))</span>" }
@@ -241,8 +270,11 @@ public enum HTMLReport {
                     s += "<td class=\"num\">—</td>"
                 }
             }
-            let um = ReportText.sortedMetricKeys(r.unmeasured.keys)
-            s += "<td class=\"small\">" + um.map { "<code>\(escape($0))</code>: \(escape(r.unmeasured[$0]!))" }.joined(separator: "<br>") + "</td></tr>"
+            if showReasons {
+                let um = perRun[n]
+                s += "<td class=\"small\">" + ReportText.sortedMetricKeys(um.keys).map { "<code>\(escape($0))</code>: \(escape(um[$0]!))" }.joined(separator: "<br>") + "</td>"
+            }
+            s += "</tr>"
         }
         s += "</tbody></table></div></details>"
         return s
@@ -372,7 +404,7 @@ public enum HTMLReport {
     tbody th{font-weight:normal}.num{text-align:right;white-space:nowrap}td.neg{color:var(--fail);font-weight:600}
     table.objectives tbody th .name{font-weight:600;margin-right:8px}
     .reason{display:block;color:var(--muted);font-size:12px;margin-top:2px}
-    tr.fail{background:var(--fail-bg)}tr.inconclusive{background:var(--inc-bg)}tr.warmup{color:var(--muted)}
+    tr.fail{background:var(--fail-bg)}tr.inconclusive,tr.warning{background:var(--inc-bg)}tr.warmup{color:var(--muted)}
     .badge{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid;white-space:nowrap}
     .badge.pass{color:var(--pass);border-color:var(--pass)}.badge.fail{color:var(--fail);border-color:var(--fail);background:var(--fail-bg)}
     .badge.inconclusive,.badge.warnlvl{color:var(--inc);border-color:var(--inc)}.badge.muted{color:var(--nd);border-color:var(--line)}
@@ -394,7 +426,8 @@ public enum HTMLReport {
     .swatch.s0{background:var(--s0)}.swatch.s1{background:var(--s1)}.swatch.s2{background:var(--s2)}.swatch.s3{background:var(--s3)}
     .swatch.s4{background:var(--s4)}.swatch.s5{background:var(--s5)}.swatch.s6{background:var(--s6)}.swatch.s7{background:var(--s7)}
     details{margin:8px 0}summary{cursor:pointer;font-weight:600}
-    .notes{font-size:13px}
+    .notes{font-size:13px}.nowrap{white-space:nowrap}
+    .unmeasured{font-size:13px}.unmeasured h3{font-size:13px;margin:10px 0 2px;color:var(--muted)}.unmeasured ul{margin:0;padding-left:20px}
     footer{margin-top:32px;padding-top:8px;border-top:1px solid var(--line);color:var(--muted);font-size:12px}
     """
 }

@@ -98,11 +98,11 @@ public enum JUnitReport {
     /// The human-unit detail under a finding.
     static func detail(_ s: ObjectiveResult) -> String {
         var lines = ["objective: \(s.objective) (level \(s.level.rawValue))"]
-        if let o = s.observed { lines.append("observed: \(ReportText.human(o, unit: s.unit))") }
-        if let t = s.threshold { lines.append("threshold: \(ReportText.human(t, unit: s.unit))") }
+        if let o = s.observed { lines.append("observed: \(ReportText.objectiveValue(o, s))") }
+        if let t = s.threshold { lines.append("threshold: \(ReportText.objectiveValue(t, s))") }
         if s.margin != nil { lines.append("margin: \(ReportText.margin(s.margin))") }
         if let ci = s.ci, ci.count == 2 {
-            lines.append("95% CI: [\(ReportText.human(ci[0], unit: s.unit)), \(ReportText.human(ci[1], unit: s.unit))]")
+            lines.append("95% CI: [\(ReportText.objectiveValue(ci[0], s)), \(ReportText.objectiveValue(ci[1], s))]")
         }
         if let n = s.runsAdded, n > 0 { lines.append("runs added: \(n)") }
         if let r = s.reason { lines.append("reason: \(r)") }

@@ -28,9 +28,9 @@ public enum MarkdownReport {
             md += "| Status | Objective | Workload | Observed | Threshold | Margin | 95% CI | Level |\n"
             md += "|---|---|---|--:|--:|--:|---|---|\n"
             for s in ReportText.objectivesByUrgency(report.slos) {
-                md += "| " + [statusWord(s.status), "**\(escape(s.name))** \(escape(s.objective))", escape(s.workload),
-                             s.observed.map { ReportText.human($0, unit: s.unit) } ?? "—",
-                             s.threshold.map { ReportText.human($0, unit: s.unit) } ?? "—",
+                md += "| " + [s.status == .fail && s.level == .warn ? "warning" : statusWord(s.status), "**\(escape(s.name))** \(escape(s.objective))", escape(s.workload),
+                             ReportText.objectiveValue(s.observed, s),
+                             ReportText.objectiveValue(s.threshold, s),
                              ReportText.margin(s.margin), ci(s), escape(s.level.rawValue)]
                     .joined(separator: " | ") + " |\n"
             }
@@ -51,8 +51,8 @@ public enum MarkdownReport {
                 md += "\n### Worst regressions\n\nObjectives closest to (or furthest past) their threshold, the most negative margin first.\n\n"
                 for (i, s) in worst.enumerated() {
                     md += "\(i + 1). **\(escape(s.name))** on \(escape(s.workload)): \(ReportText.margin(s.margin)) "
-                    md += "(\(s.observed.map { ReportText.human($0, unit: s.unit) } ?? "—") vs "
-                    md += "\(s.threshold.map { ReportText.human($0, unit: s.unit) } ?? "—"), \(statusWord(s.status)))\n"
+                    md += "(\(ReportText.objectiveValue(s.observed, s)) vs "
+                    md += "\(ReportText.objectiveValue(s.threshold, s)), \(statusWord(s.status)))\n"
                 }
             }
         }
@@ -102,7 +102,7 @@ public enum MarkdownReport {
 
     private static func ci(_ s: ObjectiveResult) -> String {
         guard let ci = s.ci, ci.count == 2 else { return "—" }
-        return "\(ReportText.human(ci[0], unit: s.unit)) – \(ReportText.human(ci[1], unit: s.unit))"
+        return "\(ReportText.objectiveValue(ci[0], s)) – \(ReportText.objectiveValue(ci[1], s))"
     }
 
     /// Makes text inert in Markdown and in a GitHub table cell: the characters that carry

@@ -62,6 +62,35 @@ enum ReportText {
         return Units.format(value, dimension)
     }
 
+    /// An objective's observed value, threshold or CI bound, in the unit family its threshold was
+    /// written in: `<= 200MB` shows `268MB vs 200MB`, not `256MiB vs 191MiB`.
+    static func objectiveValue(_ v: Double?, _ s: ObjectiveResult) -> String {
+        guard let v, v.isFinite else { return "—" }
+        let d = dimension(ofUnit: s.unit)
+        if d == .bytes || d == .rate, let t = s.threshold, isDecimalRound(t) {
+            return decimalBytes(v, rate: d == .rate)
+        }
+        return human(v, unit: s.unit)
+    }
+
+    /// True for 200e6 (200MB) but not for 268435456 (256MiB) nor 256000 (also 250KiB).
+    static func isDecimalRound(_ t: Double) -> Bool {
+        guard t >= 1000, t.isFinite else { return false }
+        var k = 1000.0, b = 1024.0
+        while t / (k * 1000) >= 1 { k *= 1000; b *= 1024 }
+        let dec = (t / k).rounded() == t / k
+        let bin = (t / b).rounded() == t / b
+        return dec && !bin
+    }
+
+    static func decimalBytes(_ v: Double, rate: Bool) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var x = v, k = 0
+        while abs(x) >= 1000, k < units.count - 1 { x /= 1000; k += 1 }
+        let n = Units.format(x, .count)
+        return n + units[k] + (rate ? "/s" : "")
+    }
+
     /// Margin as a signed percentage: 0.913 → "+91.3%".
     static func margin(_ m: Double?) -> String {
         guard let m, m.isFinite else { return "—" }
@@ -85,25 +114,35 @@ enum ReportText {
     /// The runs that are measured (not warmup), in order.
     static func measured(_ w: WorkloadReport) -> [RunRecord] { w.runs.filter { !$0.warmup } }
 
-    /// "2 failed, 1 inconclusive, 5 passed" over the objectives.
+    /// "2 failed, 1 warning, 1 inconclusive, 5 passed" over the objectives; a `warn`-level
+    /// objective that failed is a warning, since it does not fail the gate.
     static func objectiveCounts(_ slos: [ObjectiveResult]) -> String {
-        let order: [(ObjectiveStatus, String)] = [(.fail, "failed"), (.inconclusive, "inconclusive"),
-                                                  (.noData, "no data"), (.pass, "passed")]
-        let parts = order.compactMap { (status, word) -> String? in
-            let n = slos.filter { $0.status == status }.count
-            return n > 0 ? "\(n) \(word)" : nil
-        }
-        return parts.isEmpty ? "no objectives" : parts.joined(separator: ", ")
+        func count(_ f: (ObjectiveResult) -> Bool) -> Int { slos.filter(f).count }
+        let failed = count { $0.status == .fail && $0.level == .error }
+        let warnings = count { $0.status == .fail && $0.level == .warn }
+        let parts: [(Int, String, String)] = [
+            (failed, "failed", "failed"), (warnings, "warning", "warnings"),
+            (count { $0.status == .inconclusive }, "inconclusive", "inconclusive"),
+            (count { $0.status == .noData }, "no data", "no data"), (count { $0.status == .pass }, "passed", "passed"),
+        ]
+        let texts = parts.filter { $0.0 > 0 }.map { "\($0.0) \($0.0 == 1 ? $0.1 : $0.2)" }
+        return texts.isEmpty ? "no objectives" : texts.joined(separator: ", ")
     }
 
-    /// Objectives in the order a reader wants them: failing first, then inconclusive, no data,
-    /// passing; within each, the smallest margin (closest to or furthest past the line) first.
+    /// Objectives in the order a reader wants them: failing (gate) first, then inconclusive,
+    /// warnings (failed `warn` objectives), no data, passing; within each, the smallest margin
+    /// (furthest past or closest to the line) first.
     static func objectivesByUrgency(_ slos: [ObjectiveResult]) -> [ObjectiveResult] {
-        func rank(_ s: ObjectiveStatus) -> Int {
-            switch s { case .fail: return 0; case .inconclusive: return 1; case .noData: return 2; case .pass: return 3 }
+        func rank(_ o: ObjectiveResult) -> Int {
+            switch o.status {
+            case .fail: return o.level == .error ? 0 : 2
+            case .inconclusive: return 1
+            case .noData: return 3
+            case .pass: return 4
+            }
         }
         return slos.enumerated().sorted { a, b in
-            let ra = rank(a.element.status), rb = rank(b.element.status)
+            let ra = rank(a.element), rb = rank(b.element)
             if ra != rb { return ra < rb }
             let ma = a.element.margin ?? .infinity, mb = b.element.margin ?? .infinity
             if ma != mb { return ma < mb }
