@@ -28,7 +28,7 @@ public enum MarkdownReport {
             md += "| Status | Objective | Workload | Observed | Threshold | Margin | 95% CI | Level |\n"
             md += "|---|---|---|--:|--:|--:|---|---|\n"
             for s in ReportText.objectivesByUrgency(report.slos) {
-                md += "| " + [s.status == .fail && s.level == .warn ? "warning" : statusWord(s.status), "**\(escape(s.name))** \(escape(s.objective))", escape(s.workload),
+                md += "| " + [statusWord(s), "**\(escape(s.name))** \(escape(s.objective))", escape(s.workload),
                              ReportText.objectiveValue(s.observed, s),
                              ReportText.objectiveValue(s.threshold, s),
                              ReportText.margin(s.margin), ci(s), escape(s.level.rawValue)]
@@ -52,7 +52,7 @@ public enum MarkdownReport {
                 for (i, s) in worst.enumerated() {
                     md += "\(i + 1). **\(escape(s.name))** on \(escape(s.workload)): \(ReportText.margin(s.margin)) "
                     md += "(\(ReportText.objectiveValue(s.observed, s)) vs "
-                    md += "\(ReportText.objectiveValue(s.threshold, s)), \(statusWord(s.status)))\n"
+                    md += "\(ReportText.objectiveValue(s.threshold, s)), \(statusWord(s)))\n"
                 }
             }
         }
@@ -91,8 +91,10 @@ public enum MarkdownReport {
         return md
     }
 
-    static func statusWord(_ s: ObjectiveStatus) -> String {
-        switch s {
+    /// The status in words; a failed `warn` objective is a "warning" (it does not fail the gate).
+    static func statusWord(_ o: ObjectiveResult) -> String {
+        if o.status == .fail && o.level == .warn { return "warning" }
+        switch o.status {
         case .pass: return "pass"
         case .fail: return "**FAIL**"
         case .inconclusive: return "**inconclusive**"

@@ -57,6 +57,22 @@ final class JSONReportTests: XCTestCase {
         }
     }
 
+    /// The fast encoder writes the same JSON document as Foundation's JSONEncoder.
+    func testSameDocumentAsJSONEncoder() throws {
+        let reference = JSONEncoder()
+        reference.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        for r in [try ReportFixtures.fail, try ReportFixtures.pass, try ReportFixtures.hostile(),
+                  ReportFixtures.synthetic(workloads: 2, runs: 3, samples: 10)] {
+            let ours = try JSONSerialization.jsonObject(with: try JSONReport.encode(r)) as! NSDictionary
+            let theirs = try JSONSerialization.jsonObject(with: try reference.encode(r)) as! NSDictionary
+            XCTAssertEqual(ours, theirs)
+        }
+        // Escapes: quotes, backslashes, control characters, non-ASCII kept as UTF-8.
+        let text = String(decoding: try JSONTreeEncoder.encode(["k": "a\"b\\c\n\u{1}é/"]), as: UTF8.self)
+        XCTAssertEqual(text, "{\n  \"k\" : \"a\\\"b\\\\c\\n\\u0001é/\"\n}")
+        XCTAssertEqual(String(decoding: try JSONTreeEncoder.encode([0.1, 1e-05, 3, -2.5e20]), as: UTF8.self), "[0.1, 1e-05, 3, -2.5e+20]")
+    }
+
     func testEncodingIsPrettySortedAndKeepsSlashes() throws {
         let text = String(decoding: try JSONReport.encode(try ReportFixtures.fail), as: UTF8.self)
         XCTAssertTrue(text.hasPrefix("{\n  \"alerts\""), String(text.prefix(40)))   // sorted: alerts first
