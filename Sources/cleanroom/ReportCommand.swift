@@ -36,12 +36,15 @@ struct ReportCommand: ParsableCommand {
         do {
             let formats = try ReportFormat.parseList(format)
             let report = try JSONReport.read(path: reportFile)
-            let start = DispatchTime.now().uptimeNanoseconds
-            let written = try ReportWriter.write(report, to: output, formats: formats)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let files = try ReportWriter.render(report, formats: formats)
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            let written = try ReportWriter.write(files, to: output)
+            let t2 = DispatchTime.now().uptimeNanoseconds
             for p in written { print(p) }
+            let seconds = { (a: UInt64, b: UInt64) in String(format: "%.3f", Double(b - a) / 1e9) }
             fputs("cleanroom report: wrote \(written.count) file\(written.count == 1 ? "" : "s") to \(output) "
-                  + "(rendered and written in \(String(format: "%.3f", seconds)) s)\n", stderr)
+                  + "(rendered and written in \(seconds(t0, t2)) s: render \(seconds(t0, t1)) s, write \(seconds(t1, t2)) s)\n", stderr)
         } catch let e as ReportError {
             fail(e.description)
         } catch let e as FileWriteError {

@@ -59,6 +59,15 @@ struct HTMLChart {
         return ticks
     }
 
+    /// `%.1f` without String(format:), which is slow on Linux and this runs for every point
+    /// (an exact tie may round the other way: a tenth of a pixel).
+    static func oneDecimal(_ d: Double) -> String {
+        let tenths = Int((d * 10).rounded())
+        let neg = tenths < 0
+        let a = abs(tenths)
+        return (neg ? "-" : "") + String(a / 10) + "." + String(a % 10)
+    }
+
     static func tickText(_ v: Double) -> String {
         if v == v.rounded() { return String(Int64(v)) }
         var s = String(format: abs(v) < 1 ? "%.3f" : "%.2f", v)
@@ -90,7 +99,7 @@ struct HTMLChart {
         let xTop = xt.last!, yTop = yt.last! * scale
         func x(_ t: Double) -> Double { Self.left + t / xTop * pw }
         func y(_ v: Double) -> Double { Self.top + ph - v / yTop * ph }
-        func f(_ d: Double) -> String { String(format: "%.1f", d) }
+        func f(_ d: Double) -> String { Self.oneDecimal(d) }
 
         var s = "<svg class=\"chart\" viewBox=\"0 0 \(Int(W)) \(Int(H))\" role=\"img\" aria-labelledby=\"\(id)-t \(id)-d\">"
         s += "<title id=\"\(id)-t\">\(HTMLReport.escape(title))</title>"

@@ -9,8 +9,10 @@ import Foundation
 /// with their own keys (nothing to keep in sync by hand). Non-finite numbers throw
 /// `EncodingError.invalidValue` with the coding path, as JSONEncoder does.
 struct JSONTreeEncoder {
-    indirect enum Node {
+    enum Node {
         case null, bool(Bool), int(Int64), double(Double), string(String)
+        /// A whole `[Double]` (samples, custom observations) kept as is: no node per number.
+        case numbers([Double])
         case array(ArrayBox), object(ObjectBox)
     }
     final class ArrayBox { var items: [Node] = [] }
@@ -54,6 +56,9 @@ struct JSONTreeEncoder {
         case let i as Int: return .int(Int64(i))
         case let s as String: return .string(s)
         case let b as Bool: return .bool(b)
+        case let a as [Double]:
+            if let bad = a.firstIndex(where: { !$0.isFinite }) { _ = try number(a[bad], Path(path, IndexKey(bad))) }
+            return .numbers(a)
         default: break
         }
         let enc = TreeEncoder(path: path)
@@ -190,6 +195,13 @@ struct JSONTreeEncoder {
         case .int(let i): out.append(contentsOf: String(i).utf8)
         case .double(let d): writeDouble(d, into: &out)
         case .string(let s): writeString(s, into: &out)
+        case .numbers(let a):
+            out.append(UInt8(ascii: "["))
+            for (i, d) in a.enumerated() {
+                if i > 0 { out.append(contentsOf: ", ".utf8) }
+                writeDouble(d, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         case .array(let box):
             if box.items.isEmpty { out.append(contentsOf: "[]".utf8); return }
             let scalars = box.items.allSatisfy {

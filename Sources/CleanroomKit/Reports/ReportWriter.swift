@@ -23,20 +23,35 @@ public enum ReportWriter {
     public static func render(_ report: Report, formats: [ReportFormat],
                               options: ReportOptions = ReportOptions()) throws -> [(name: String, data: Data)] {
         let r = JSONReport.sanitized(report)
-        var files: [(name: String, data: Data)] = []
-        for f in formats {
-            switch f {
-            case .json: files.append(("report.json", try JSONReport.encode(r)))
-            case .csv:
-                files.append(("report.csv", Data(CSVReport.runs(r).utf8)))
-                files.append(("slos.csv", Data(CSVReport.slos(r).utf8)))
-            case .html: files.append(("report.html", Data(HTMLReport.render(r, options: options).utf8)))
-            case .junit: files.append(("junit.xml", Data(JUnitReport.render(r).utf8)))
-            case .markdown: files.append(("summary.md", Data(MarkdownReport.render(r).utf8)))
-            case .openmetrics: files.append(("metrics.prom", Data(OpenMetricsReport.render(r).utf8)))
+        // Formats are independent: render them on all cores (report.json dominates).
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var files: [[(name: String, data: Data)]]
+            var error: Error?
+            init(_ n: Int) { files = Array(repeating: [], count: n) }
+        }
+        let results = Results(formats.count)
+        DispatchQueue.concurrentPerform(iterations: formats.count) { i in
+            do {
+                let out = try renderOne(r, formats[i], options: options)
+                results.lock.lock(); results.files[i] = out; results.lock.unlock()
+            } catch {
+                results.lock.lock(); if results.error == nil { results.error = error }; results.lock.unlock()
             }
         }
-        return files
+        if let e = results.error { throw e }
+        return results.files.flatMap { $0 }
+    }
+
+    static func renderOne(_ r: Report, _ f: ReportFormat, options: ReportOptions) throws -> [(name: String, data: Data)] {
+        switch f {
+        case .json: return [("report.json", try JSONReport.encode(r))]
+        case .csv: return [("report.csv", Data(CSVReport.runs(r).utf8)), ("slos.csv", Data(CSVReport.slos(r).utf8))]
+        case .html: return [("report.html", Data(HTMLReport.render(r, options: options).utf8))]
+        case .junit: return [("junit.xml", Data(JUnitReport.render(r).utf8))]
+        case .markdown: return [("summary.md", Data(MarkdownReport.render(r).utf8))]
+        case .openmetrics: return [("metrics.prom", Data(OpenMetricsReport.render(r).utf8))]
+        }
     }
 
     /// Writes the chosen formats into `dir` (created if missing). Returns the paths written, in
@@ -45,7 +60,12 @@ public enum ReportWriter {
     @discardableResult
     public static func write(_ report: Report, to dir: String, formats: [ReportFormat] = ReportFormat.defaults,
                              options: ReportOptions = ReportOptions()) throws -> [String] {
-        let files = try render(report, formats: formats, options: options)
+        try write(try render(report, formats: formats, options: options), to: dir)
+    }
+
+    /// Writes already rendered files (from `render`) into `dir`, atomically, as `write` does.
+    @discardableResult
+    public static func write(_ files: [(name: String, data: Data)], to dir: String) throws -> [String] {
         try AtomicFile.ensureDirectory(dir)
         try AtomicFile.checkWritable(dir)
         var written: [String] = []

@@ -90,6 +90,12 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 20)
     }
 
+    func testOneDecimalMatchesPrintf() {
+        for v in [0.0, 0.04, 0.05, 1.26, -3.46, 639.99, 12.34, 1e6 + 0.06] {
+            XCTAssertEqual(HTMLChart.oneDecimal(v), String(format: "%.1f", v), "\(v)")
+        }
+    }
+
     func testNiceTicks() {
         XCTAssertEqual(HTMLChart.niceTicks(max: 9.3), [0, 2, 4, 6, 8, 10])
         XCTAssertEqual(HTMLChart.niceTicks(max: 187, count: 4), [0, 50, 100, 150, 200])

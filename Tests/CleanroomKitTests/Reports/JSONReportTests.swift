@@ -19,7 +19,9 @@ final class JSONReportTests: XCTestCase {
         var files: [String] = []
         for (name, r) in reports {
             let out = dir + "/" + name
-            try ReportWriter.write(r, to: out, formats: [.json])
+            // Every writer runs on every report here (empty, NaN-laden, hostile), not only JSON.
+            let written = try ReportWriter.write(r, to: out, formats: ReportFormat.allCases)
+            XCTAssertEqual(written.count, 7)
             files.append(out + "/report.json")
         }
         // The committed fixtures themselves, as written by the generator.
