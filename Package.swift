@@ -39,7 +39,7 @@ let package = Package(
             name: "CleanroomKitTests",
             dependencies: ["CleanroomKit"],
             path: "Tests/CleanroomKitTests",
-            exclude: ["Analysis/reference"],
+            exclude: ["Analysis/reference", "Reports/fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
     ]
