@@ -45,7 +45,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CleanroomKitTests",
-            dependencies: ["CleanroomKit"],
+            dependencies: ["CleanroomKit", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/CleanroomKitTests",
             exclude: ["Analysis/reference"],
             swiftSettings: [.swiftLanguageMode(.v5)]

@@ -103,9 +103,12 @@ extension HistoryStore {
             Set(ids.sorted { rank[$0]! < rank[$1]! }.prefix(max(0, last)))
         }
 
+        // Oldest report first, each report's runs in their own order.
+        var runsOfReport: [Int64: [Int64]] = [:]
+        for id in order { if let r = runs[id] { runsOfReport[r.reportID, default: []].append(id) } }
         var records: [RunRecord] = []
         var used = Set<Int64>()
-        for id in order.reversed() {          // oldest first
+        for id in reportOrder.reversed().flatMap({ runsOfReport[$0] ?? [] }) {
             guard let r = runs[id] else { continue }
             func keep(_ key: String) -> Bool { chosen[key]?.contains(r.reportID) ?? false }
             var rec = RunRecord(index: records.count + 1, warmup: r.warmup, outcome: r.outcome)
