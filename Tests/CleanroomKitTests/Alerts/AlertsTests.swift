@@ -289,7 +289,8 @@ final class AlertsTests: XCTestCase {
         XCTAssertEqual(report.alerts.map(\.status), ["delivered", "delivered", "failed", "failed", "failed", "failed", "failed", "failed"])
 
         let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        // Unescaped slashes, so "/hooks" would be found as written.
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var produced = String(decoding: try enc.encode(report), as: UTF8.self)
         produced += report.alerts.map(Alerts.describe).joined(separator: "\n")
         produced += report.alerts.compactMap(\.error).joined(separator: "\n")
