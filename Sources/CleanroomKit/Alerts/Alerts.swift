@@ -49,10 +49,19 @@ public enum Alerts {
         guard !due.isEmpty else { return [] }
         let machine = hostname ?? localHostname()
         let results = ResultSlots(count: due.count)
-        DispatchQueue.concurrentPerform(iterations: due.count) { i in
-            results.set(i, deliver(due[i], report: report, htmlReportPath: htmlReportPath,
-                                   environment: environment, hostname: machine, policy: policy))
+        // One thread per webhook (a handful at most): they spend their time waiting on the
+        // network, and concurrentPerform would run only as many at once as there are cores.
+        let group = DispatchGroup()
+        for (i, hook) in due.enumerated() {
+            group.enter()
+            let t = Thread {
+                results.set(i, deliver(hook, report: report, htmlReportPath: htmlReportPath,
+                                       environment: environment, hostname: machine, policy: policy))
+                group.leave()
+            }
+            t.start()
         }
+        group.wait()
         return results.values
     }
 

@@ -69,6 +69,10 @@ public final class HistoryStore {
                     id = try HistoryStore.insert(report, db)
                     return .commit
                 }
+                // Copy the WAL into the main file now (PASSIVE: never waits for other
+                // processes), so a CI cache that saves only FILE has this report even if the
+                // process ends without closing the database.
+                _ = try? db.checkpoint(.passive)
                 return id
             }
         } catch {

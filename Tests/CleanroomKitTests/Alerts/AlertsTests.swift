@@ -178,6 +178,17 @@ final class AlertsTests: XCTestCase {
         XCTAssertLessThan(seconds, 10)
     }
 
+    /// Dead webhooks are tried side by side: three of them cost one webhook's retries, not three.
+    func testDeadWebhooksAreTriedConcurrently() throws {
+        let s = try server([500])
+        let hooks = ["A", "B", "C", "D"].map { WebhookPlan(urlEnv: $0, on: [.fail]) }
+        let env = ["A": s.url + "/a", "B": s.url + "/b", "C": s.url + "/c", "D": s.url + "/d"]
+        let (results, seconds) = send(Self.sampleReport(), hooks, env: env)
+        XCTAssertEqual(results.map(\.attempts), [3, 3, 3, 3])
+        XCTAssertEqual(s.requests.count, 12)
+        XCTAssertLessThan(seconds, 2 * 1.5, "one webhook takes ≥ 1.5 s of backoff; four in sequence would take ≥ 6 s")
+    }
+
     func testClientErrorIsNotRetried() throws {
         let s = try server([404])
         let (results, _) = send(Self.sampleReport(), [WebhookPlan(urlEnv: "U", on: [.fail])], env: ["U": s.url])

@@ -26,6 +26,27 @@ final class HistoryStoreTests: XCTestCase {
         XCTAssertEqual(try HistoryStore(path: nested, create: false).reportCount(), 1)
     }
 
+    /// CI caches carry the file alone: after `record` returns, FILE without FILE-wal holds the
+    /// report, even while the store is still open. Read with Python's sqlite3 (another SQLite).
+    func testRecordedReportIsInTheMainFileAlone() throws {
+        let store = try HistoryStore(path: path)
+        try store.record(HistoryFixtures.report(1, branch: "main"))
+        try store.record(HistoryFixtures.report(2, branch: "main"))
+        let copy = dir.appendingPathComponent("copy.sqlite").path
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: copy + "-wal"))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM runs').fetchone()[0])", copy]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines), "8")
+        withExtendedLifetime(store) {}
+    }
+
     func testRecordStoresRunsValuesWarmupsAndCustomObservations() throws {
         let store = try HistoryStore(path: path)
         let id = try store.record(HistoryFixtures.report(3, branch: "main", custom: [0.010, 0.020]))
