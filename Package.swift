@@ -9,6 +9,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // HMAC-SHA256 signatures of alert payloads (docs/alerts.md).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // The history database (docs/history.md): SQLite with WAL, busy timeouts and migrations.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The child side of spawning (fork → namespaces → cgroup → seccomp → execve) and the
@@ -22,7 +26,11 @@ let package = Package(
         // The pipeline: Config → Orchestrator → Sandbox → Sampler → Analysis → Reports → Alerts.
         .target(
             name: "CleanroomKit",
-            dependencies: ["CSpawn"],
+            dependencies: [
+                "CSpawn",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Sources/CleanroomKit",
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
@@ -37,7 +45,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CleanroomKitTests",
-            dependencies: ["CleanroomKit"],
+            dependencies: ["CleanroomKit", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/CleanroomKitTests",
             exclude: ["Analysis/reference", "Reports/fixtures"],
             swiftSettings: [.swiftLanguageMode(.v5)]
