@@ -350,6 +350,24 @@ static int cs_child(const struct cspawn_config *c) {
     return 127;
 }
 
+int cspawn_seccomp_mode(void) {
+    int r = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
+    return r < 0 ? -errno : r;
+}
+
+int cspawn_probe_namespaces(int flags) {
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = (uint64_t)flags;
+    args.exit_signal = SIGCHLD;
+    long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0) return -errno;
+    if (pid == 0) _exit(0);
+    int st;
+    while (waitpid((pid_t)pid, &st, 0) < 0 && errno == EINTR) {}
+    return 0;
+}
+
 int cspawn_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int cspawn_start(const struct cspawn_config *cfg, struct cspawn_result *out) {

@@ -84,6 +84,11 @@ struct cspawn_result {
     int pidfd;   /* pidfd of that process, -1 when the kernel could not give one */
 };
 
+/* Doctor: the calling thread's seccomp mode (prctl PR_GET_SECCOMP), -errno when unsupported. */
+int cspawn_seccomp_mode(void);
+/* Doctor: clones a child into new namespaces `flags` that exits at once. 0 or -errno. */
+int cspawn_probe_namespaces(int flags);
+
 /* Returns 0, or -errno when the clone itself failed. */
 int cspawn_start(const struct cspawn_config *cfg, struct cspawn_result *out);
 

@@ -424,6 +424,7 @@ public final class Sandbox {
         }
         let endNS = rootExitNS
 
+
         // Everything else of the run dies now (with a PID namespace the kernel has done it already).
         let emptied = backend.killAndWaitEmpty(group, seconds: 5)
 

@@ -49,7 +49,7 @@ public enum SeccompPolicy {
         "userfaultfd", "ustat", "sysfs", "_sysctl", "vm86", "vm86old", "iopl", "ioperm", "lookup_dcookie",
         "syslog", "vhangup", "stime", "umount", "fsopen", "fsconfig", "fsmount", "fspick", "move_mount",
         "open_tree", "mount_setattr", "kcmp", "process_vm_readv", "process_vm_writev", "pidfd_getfd",
-        "fanotify_init", "lsm_set_self_attr",
+        "fanotify_init",
     ]
 
     /// `strict`: an allow list that still runs sh, python3, cc and `swift build`; everything else
