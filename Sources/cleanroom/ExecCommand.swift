@@ -106,7 +106,12 @@ struct ExecCommand: ParsableCommand {
     static func exitCode(_ r: RunRecord) -> Int32 {
         switch r.outcome {
         case .ok, .failed: return Int32(r.exitCode ?? 1)
-        case .error: return ExitStatus.environment == 3 && r.detail?.hasPrefix("command not found") == true ? 127 : 1
+        case .error:
+            // As shells and `docker run` do: 127 command not found, 126 found but not executable.
+            let d = r.detail ?? ""
+            if d.hasPrefix("command not found") || (d.hasPrefix("execve") && d.hasSuffix("(ENOENT)")) { return 127 }
+            if d.hasPrefix("execve") { return 126 }
+            return 1
         case .timeout, .oom, .seccomp, .killed: return 1
         }
     }

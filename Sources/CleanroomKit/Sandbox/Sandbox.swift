@@ -132,6 +132,11 @@ public final class Sandbox {
         var record = RunRecord(index: index, warmup: warmup, outcome: .error)
         record.output = outputFiles
 
+        guard SysFS.isDirectory(req.cwd) else {
+            record.detail = "chdir \(req.cwd): not an existing directory"
+            writeOutputs(TailBuffer(capacity: 0), TailBuffer(capacity: 0))
+            return record
+        }
         guard let exe = Sandbox.resolve(req.command[0], path: searchPath, cwd: req.cwd) else {
             record.detail = "command not found: \(req.command[0]) (searched PATH=\(searchPath))"
             writeOutputs(TailBuffer(capacity: 0), TailBuffer(capacity: 0))
@@ -458,7 +463,7 @@ public final class Sandbox {
             samples = s
         }
         var own = Figures()
-        if let e = execNS {
+        if let e = execNS, failure == nil {
             own.set(.startupTime, Double(e - t0) / 1e9, source: "monotonic clock, run request to the workload's execve")
             let exitNS = workloadExitNS ?? endNS
             own.set(.wallTime, Double(exitNS - e) / 1e9, source: workloadExitNS != nil
@@ -493,7 +498,14 @@ public final class Sandbox {
             outcome = .error
             let step = withUnsafeBytes(of: f.step) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             let what = withUnsafeBytes(of: f.detail) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            detail = "\(step) \(what): \(String(cString: strerror(f.err))) (\(Names.errno(f.err)))"
+            let sentence = "\(step) \(what): \(String(cString: strerror(f.err))) (\(Names.errno(f.err)))"
+            // execve and chdir fail because of the workload's command or cwd: an outcome. Any other
+            // step (mounts, cgroup join, seccomp, loopback) means the sandbox itself could not be built.
+            guard step == "execve" || step == "chdir" else {
+                writeOutputs(stdoutBuf, stderrBuf)
+                throw SandboxError.setup(sentence)
+            }
+            detail = sentence
         } else if oomKills > 0 {
             outcome = .oom
             let lim = req.limits.memory.map { " (memory limit \(Units.format(Double($0), .bytes)))" } ?? ""
