@@ -220,8 +220,8 @@ public final class Sandbox {
         defer { for p in cStrings { free(p) } }
         var argv: [UnsafeMutablePointer<CChar>?] = req.command.map { c($0) } + [nil]
         var envp: [UnsafeMutablePointer<CChar>?] = env.map { c($0) } + [nil]
-        let uidMap = (!host.isRoot && host.canUseNamespaces) ? c("0 \(geteuid()) 1") : nil
-        let gidMap = (!host.isRoot && host.canUseNamespaces) ? c("0 \(getegid()) 1") : nil
+        let uidMap = (!host.isRoot && host.canUseNamespaces) ? c("\(geteuid()) \(geteuid()) 1") : nil
+        let gidMap = (!host.isRoot && host.canUseNamespaces) ? c("\(getegid()) \(getegid()) 1") : nil
 
         var cloneFD: Int32 = -1
         if let dir = group.cloneInto {
