@@ -419,8 +419,14 @@ public final class Sandbox {
                 if nowAfter >= start + t {
                     timedOut = true
                     termAt = nowAfter
-                    kill(pid, SIGTERM)   // the init forwards it to the workload
-                    backend.signalAll(group, SIGTERM, except: pid)
+                    // Every process of the run gets exactly one SIGTERM: the init is skipped (it would
+                    // forward a second one to the workload); without an init the root is the workload.
+                    if ns & Int32(CSPAWN_NEWPID) != 0 {
+                        backend.signalAll(group, SIGTERM, except: pid)
+                    } else {
+                        kill(pid, SIGTERM)
+                        backend.signalAll(group, SIGTERM, except: pid)
+                    }
                 }
             }
             if let ta = termAt, !killed, nowAfter >= ta + req.killGrace { hardKill() }
