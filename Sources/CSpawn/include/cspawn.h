@@ -75,6 +75,9 @@ struct cspawn_config {
     const struct cspawn_rlimit *rlimits;
     int nrlimits;
     int no_new_privs;
+    int gate_fd;                   /* >= 0: the init waits for one byte here before forking the
+                                      workload (the parent joins it to cgroups, starts services);
+                                      EOF instead of a byte: abort quietly */
     const char *uid_map;           /* with CLONE_NEWUSER: "0 1000 1", NULL otherwise */
     const char *gid_map;
 };

@@ -223,6 +223,13 @@ public final class Sandbox {
         let uidMap = (!host.isRoot && host.canUseNamespaces) ? c("\(geteuid()) \(geteuid()) 1") : nil
         let gidMap = (!host.isRoot && host.canUseNamespaces) ? c("\(getegid()) \(getegid()) 1") : nil
 
+        // With an init, the parent joins it to the v1 cgroups while it sets up mounts and loopback
+        // (a v1 move waits for an RCU grace period: overlapping it with the child's own work hides
+        // most of it), then opens the gate: the workload is forked only after that. The gate is
+        // also where services will be started, inside the run's namespaces, before the workload.
+        let useInit = (ns & Int32(CSPAWN_NEWPID)) != 0
+        let gate = useInit ? try pipePair() : (-1, -1)
+
         var cloneFD: Int32 = -1
         if let dir = group.cloneInto {
             cloneFD = open(dir, CSPAWN_O_PATH | O_DIRECTORY | O_CLOEXEC)
@@ -263,6 +270,7 @@ public final class Sandbox {
                             cfg.rlimits = rl.baseAddress
                             cfg.nrlimits = Int32(rl.count)
                             cfg.no_new_privs = 1
+                            cfg.gate_fd = gate.0
                             cfg.uid_map = uidMap.map { UnsafePointer($0) }
                             cfg.gid_map = gidMap.map { UnsafePointer($0) }
                             return cspawn_start(&cfg, &result)
@@ -272,20 +280,41 @@ public final class Sandbox {
             }
         }
         var rc: Int32
+        var toJoin = group.procsFiles
         if cloneFD >= 0 {
-            rc = spawn(procs: group.procsFiles.filter { $0 != (group.cloneInto ?? "") + "/cgroup.procs" }, cgroupFD: cloneFD)
+            let rest = group.procsFiles.filter { $0 != (group.cloneInto ?? "") + "/cgroup.procs" }
+            rc = spawn(procs: useInit ? [] : rest, cgroupFD: cloneFD)
+            toJoin = rest
             if rc == -EINVAL || rc == -E2BIG || rc == -EOPNOTSUPP || rc == -ENOSYS {
                 // No CLONE_INTO_CGROUP here (pre-5.7): join by writing cgroup.procs instead.
-                rc = spawn(procs: group.procsFiles, cgroupFD: -1)
+                toJoin = group.procsFiles
+                rc = spawn(procs: useInit ? [] : toJoin, cgroupFD: -1)
             }
         } else {
-            rc = spawn(procs: group.procsFiles, cgroupFD: -1)
+            rc = spawn(procs: useInit ? [] : toJoin, cgroupFD: -1)
         }
         guard rc == 0 else {
             throw SandboxError.setup("clone: \(String(cString: strerror(-rc))) (\(Names.errno(-rc)))")
         }
         spawned = true
         let pid = result.pid
+        if useInit {
+            close(gate.0); fds.removeAll { $0 == gate.0 }
+            do {
+                for f in toJoin { try SysFS.write(f, String(pid)) }
+            } catch {
+                // The init is still waiting at the gate: kill it, reap it, undo.
+                kill(pid, SIGKILL)
+                var st: Int32 = 0
+                waitpid(pid, &st, 0)
+                _ = backend.killAndWaitEmpty(group, seconds: 2)
+                spawned = false
+                throw SandboxError.setup("join cgroup: \(error)")
+            }
+            var go: UInt8 = 1
+            _ = Glibc.write(gate.1, &go, 1)
+            close(gate.1); fds.removeAll { $0 == gate.1 }
+        }
         let pidfd = result.pidfd
         if pidfd >= 0 { fds.append(pidfd) }
         (backend as? NoCgroupBackend)?.setRoot(pid, for: runID)
