@@ -122,6 +122,26 @@ final class SandboxHostileTests: XCTestCase {
         SandboxTest.assertNothingLeft(marker: marker)
     }
 
+    func testParallelRunsAreIndependent() throws {
+        final class Results: @unchecked Sendable { var r = [RunRecord?](repeating: nil, count: 4); let lock = NSLock() }
+        let res = Results()
+        let bin = try TestFixtures.binary("touch_mem")
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            // Run 2 is OOM-killed; the others must not notice.
+            let req = SandboxTest.request(i == 2 ? [bin, "100"] : ["sh", "-c", "echo run\(i); exit \(i)"],
+                                          limits: Limits(memory: 32 << 20), expectExit: i)
+            let r = try? Sandbox.run(req, index: i)
+            res.lock.lock(); res.r[i] = r; res.lock.unlock()
+        }
+        for i in 0..<4 {
+            let r = try XCTUnwrap(res.r[i])
+            XCTAssertEqual(r.index, i)
+            XCTAssertEqual(r.outcome, i == 2 ? .oom : .ok, "run \(i): \(r.detail ?? "")")
+            if i != 2 { XCTAssertEqual(r.exitCode, i) }
+        }
+        SandboxTest.assertNothingLeft(marker: bin)
+    }
+
     func testSweepRemovesGroupsOfDeadOwnersOnly() throws {
         // A leftover of a "dead" cleanroom (pid 4194303 cannot exist with this start time) and
         // a group of ours (alive): only the first goes.
