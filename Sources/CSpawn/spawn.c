@@ -303,7 +303,10 @@ static void cs_init_main(const struct cspawn_config *c) {
     sigfillset(&all);
     sigprocmask(SIG_BLOCK, &all, &old);
 
-    pid_t child = fork();
+    /* A raw clone, not glibc's fork(): fork() runs atfork handlers and takes malloc's locks,
+     * which another thread of the (multi-threaded) parent may have held at the moment we were
+     * cloned — in this copy nobody would ever release them. */
+    pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0);
     if (child < 0) cs_fail(c, "fork", "workload", errno);
     if (child == 0) {
         sigprocmask(SIG_SETMASK, &old, NULL);
@@ -348,6 +351,14 @@ static void cs_init_main(const struct cspawn_config *c) {
 }
 
 static int cs_child(const struct cspawn_config *c) {
+    /* Other threads of the parent may be spawning runs at the same time: their pipes were
+     * copied into us by clone. Drop everything that is not ours at once, or their EOFs would
+     * wait for our exit. */
+    int keep[8], nkeep = 0;
+    int mine[7] = { c->exec_pipe, c->status_pipe, c->stdout_fd, c->stderr_fd, c->metrics_fd, c->notify_sock, c->gate_fd };
+    for (int i = 0; i < 7; i++) if (mine[i] >= 3) keep[nkeep++] = mine[i];
+    cs_sort(keep, nkeep);
+    cs_close_from_3(keep, nkeep);
     cs_reset_signals();
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     setsid();

@@ -404,14 +404,18 @@ public final class Sandbox {
                 case 2: errOpen = drain(err.0, into: stderrBuf)
                 case 3:
                     if let m = readMsg(execP.0) {
-                        if m.kind == CSPAWN_MSG_EXEC { execNS = m.ns } else if m.kind == CSPAWN_MSG_ERROR { failure = m }
+                        if m.kind == CSPAWN_MSG_EXEC {
+                            // Stamped just before execve: the observer starts now (an execve that
+                            // then fails still gets its `finished`, and the run's outcome says error).
+                            execNS = m.ns
+                            if !startedObserver {
+                                startedObserver = true
+                                observer?.started(RunStart(paths: group.paths, rootPID: pid, at: Double(m.ns) / 1e9,
+                                                           metricsFile: metricsPath, runID: runID))
+                            }
+                        } else if m.kind == CSPAWN_MSG_ERROR { failure = m }
                     } else {
                         execOpen = false
-                        if failure == nil, let e = execNS, !startedObserver {
-                            startedObserver = true
-                            observer?.started(RunStart(paths: group.paths, rootPID: pid, at: Double(e) / 1e9,
-                                                       metricsFile: metricsPath, runID: runID))
-                        }
                     }
                 case 4:
                     if let m = readMsg(statusP.0), m.kind == CSPAWN_MSG_STATUS {

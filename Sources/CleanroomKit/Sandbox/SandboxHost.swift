@@ -39,28 +39,46 @@ public final class SandboxHost: @unchecked Sendable {
         let detected = Self.detect(root: cgroupRoot)
         mode = detected
         var note: String?
+        let picked: CgroupBackend
         switch detected {
         case .v2:
             if isRoot {
-                backend = CgroupV2Backend(base: cgroupRoot)
-            } else if let own = Self.ownDelegatedCgroup(root: cgroupRoot) {
-                backend = CgroupV2Backend(base: own)
+                picked = CgroupV2Backend(base: cgroupRoot)
+            } else if let own = Self.ownDelegatedCgroup(root: cgroupRoot),
+                      SysFS.pids(own + "/cgroup.procs").isEmpty || !(SysFS.read(own + "/cgroup.subtree_control") ?? "").isEmpty {
+                // Usable only when controllers can be enabled below it: no processes in it
+                // (no-internal-processes), or controllers already enabled by whoever delegated it.
+                picked = CgroupV2Backend(base: own)
                 note = "not root: using the delegated cgroup \(own)"
+            } else if let own = Self.ownDelegatedCgroup(root: cgroupRoot) {
+                picked = NoCgroupBackend()
+                note = "not root: the delegated cgroup \(own) holds processes (cleanroom itself), so no controllers can be enabled below it; moving cleanroom into a leaf of it is not built yet"
             } else {
-                backend = NoCgroupBackend()
+                picked = NoCgroupBackend()
                 note = "not root and no writable (delegated) cgroup2 subtree: runs are not in cgroups"
             }
         case .v1, .hybrid:
             if isRoot {
-                backend = CgroupV1Backend(root: cgroupRoot, unified: detected == .hybrid ? cgroupRoot + "/unified" : nil)
+                picked = CgroupV1Backend(root: cgroupRoot, unified: detected == .hybrid ? cgroupRoot + "/unified" : nil)
             } else {
-                backend = NoCgroupBackend()
+                picked = NoCgroupBackend()
                 note = "not root: cgroup v1 hierarchies cannot be written"
             }
         case .none:
-            backend = NoCgroupBackend()
+            picked = NoCgroupBackend()
             note = "no cgroup filesystem mounted"
         }
+        // A read-only or foreign cgroupfs (containers) must degrade, not fail every run: try the
+        // one write every run needs (the `cleanroom` parents, controllers enabled) now.
+        var chosen: CgroupBackend = picked
+        do {
+            if let v2 = chosen as? CgroupV2Backend { _ = try v2.prepareParent() }
+            if let v1 = chosen as? CgroupV1Backend { for p in v1.parents { try SysFS.mkdir(p) } }
+        } catch {
+            chosen = NoCgroupBackend()
+            note = "cgroups present but not usable here (\(error))"
+        }
+        self.backend = chosen
         backendNote = note
     }
 

@@ -95,8 +95,8 @@ public struct RunStart: Sendable {
     public var runID: String
 }
 
-/// The hook the Sampler plugs into a run. `started` is called on the run's thread right after the
-/// workload's execve; `finished` after every process of the run is dead but before its cgroup is
+/// The hook the Sampler plugs into a run. `started` is called on the run's thread as the
+/// workload execs (stamped just before execve); `finished` after every process of the run is dead but before its cgroup is
 /// removed (final cgroup counters are complete and still readable). Figures returned by
 /// `finished` are merged under the sandbox's own (the observer's win: `Figures.merge` keeps the first).
 public protocol RunObserver: AnyObject {
