@@ -368,6 +368,27 @@ static int cs_child(const struct cspawn_config *c) {
     return 127;
 }
 
+static int cs_signal_wfd = -1;
+
+static void cs_on_signal(int sig) {
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (cs_signal_wfd >= 0) { ssize_t r = write(cs_signal_wfd, &b, 1); (void)r; }
+    errno = saved;
+}
+
+int cspawn_install_signal_pipe(int wfd) {
+    cs_signal_wfd = wfd;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = cs_on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+    for (int i = 0; i < 3; i++) if (sigaction(sigs[i], &sa, NULL) < 0) return -errno;
+    return 0;
+}
+
 int cspawn_seccomp_mode(void) {
     int r = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
     return r < 0 ? -errno : r;

@@ -85,7 +85,10 @@ struct ExecCommand: ParsableCommand {
             fputs("cleanroom: \(error)\n", stderr)
             Glibc.exit(ExitStatus.environment)
         }
-        if SignalTeardown.caught { Glibc.exit(130) }
+        if SignalTeardown.caught != 0 {
+            fputs("cleanroom: interrupted by signal \(SignalTeardown.caught); the sandbox was torn down\n", stderr)
+            Glibc.exit(130)
+        }
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -131,24 +134,5 @@ struct ExecCommand: ParsableCommand {
         if let d = r.detail { line += "\n  " + d }
         for d in degraded { line += "\n  not enforced: " + d }
         return line
-    }
-}
-
-/// SIGINT/SIGTERM: tear every live sandbox down (the run returns, then we exit 130).
-enum SignalTeardown {
-    nonisolated(unsafe) static var caught = false
-    nonisolated(unsafe) static var sources: [DispatchSourceSignal] = []
-
-    static func install() {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            src.setEventHandler {
-                caught = true
-                Sandbox.tearDownAll()
-            }
-            src.resume()
-            sources.append(src)
-        }
     }
 }

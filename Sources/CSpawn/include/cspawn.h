@@ -87,6 +87,10 @@ struct cspawn_result {
     int pidfd;   /* pidfd of that process, -1 when the kernel could not give one */
 };
 
+/* SIGINT/SIGTERM/SIGHUP: an async-signal-safe handler writes the signal number (one byte) to
+ * `wfd`; a thread reading the other end does the real work. 0 or -errno. */
+int cspawn_install_signal_pipe(int wfd);
+
 /* Doctor: the calling thread's seccomp mode (prctl PR_GET_SECCOMP), -errno when unsupported. */
 int cspawn_seccomp_mode(void);
 /* Doctor: clones a child into new namespaces `flags` that exits at once. 0 or -errno. */
