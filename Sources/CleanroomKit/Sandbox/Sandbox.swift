@@ -37,6 +37,8 @@ public final class Sandbox {
     /// Each run's own thread then sees its init exit, cleans up and returns outcome `killed`.
     public static func tearDownAll() {
         registryLock.lock()
+        // Runs still setting up (not registered yet) see the new generation when they register.
+        generation += 1
         let runs = Array(live.values)
         registryLock.unlock()
         for r in runs { r.interrupt() }
@@ -56,6 +58,7 @@ public final class Sandbox {
     static let registryLock = NSLock()
     nonisolated(unsafe) static var live: [ObjectIdentifier: Sandbox] = [:]
     nonisolated(unsafe) static var swept = false
+    nonisolated(unsafe) static var generation = 0
 
     static func sweepOnce(_ host: SandboxHost) {
         registryLock.lock()
@@ -76,7 +79,11 @@ public final class Sandbox {
     var rootPID: pid_t = -1
     var interrupted = false
 
+    /// The teardown generation when this run was asked for.
+    let bornIn: Int
+
     init(request: SandboxRequest, host: SandboxHost, observer: RunObserver?) {
+        Sandbox.registryLock.lock(); bornIn = Sandbox.generation; Sandbox.registryLock.unlock()
         self.request = request
         self.host = host
         self.backend = host.backend
@@ -326,7 +333,11 @@ public final class Sandbox {
         }
 
         stateLock.lock(); self.group = group; self.rootPID = pid; stateLock.unlock()
-        Sandbox.registryLock.lock(); Sandbox.live[ObjectIdentifier(self)] = self; Sandbox.registryLock.unlock()
+        Sandbox.registryLock.lock()
+        Sandbox.live[ObjectIdentifier(self)] = self
+        let missedTeardown = Sandbox.generation != bornIn
+        Sandbox.registryLock.unlock()
+        if missedTeardown { interrupt() }   // the signal came while we were setting up
         defer { Sandbox.registryLock.lock(); Sandbox.live[ObjectIdentifier(self)] = nil; Sandbox.registryLock.unlock() }
 
         // MARK: the loop

@@ -45,6 +45,30 @@ final class ExecCommandTests: XCTestCase {
         SandboxTest.assertNothingLeft()
     }
 
+    func testSIGINTTearsDownAndExits130() throws {
+        let marker = "cleanroom-sigint-\(UUID().uuidString.prefix(8))"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["exec", "--", "sh", "-c", "sleep 30; echo \(marker)"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait until the workload runs (its sleep is in a cgroup of the exec process).
+        var waited = 0
+        while SandboxTest.processes(containing: marker).count < 2 && waited < 100 { usleep(20_000); waited += 1 }
+        let t = Monotonic.now
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130)
+        XCTAssertLessThan(Monotonic.now - t, 3)
+        SandboxTest.assertNothingLeft(marker: marker)
+        let prefix = "cr-\(p.processIdentifier)-"
+        let left = ["memory", "pids", "unified"].flatMap { h in
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup/\(h)/cleanroom")) ?? []).filter { $0.hasPrefix(prefix) }
+        }
+        XCTAssertEqual(left, [], "the exec process removed its cgroups before exiting")
+    }
+
     func testJsonIsARunRecord() throws {
         let (code, out, _) = try exec(["--json", "--pids", "16", "--", "sh", "-c", "exit 3"])
         XCTAssertEqual(code, 3)
