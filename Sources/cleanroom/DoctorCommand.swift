@@ -1,11 +1,24 @@
 import ArgumentParser
 import CleanroomKit
+import Foundation
 
-// Placeholder until its issue lands: says so and exits 3 rather than pretending.
+/// `cleanroom doctor`: what this host can enforce and measure, probed for real.
 struct DoctorCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "doctor", abstract: "(not built yet)")
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Show what this host can enforce and measure (cgroups, PSI, namespaces, seccomp).")
+
+    @Flag(help: "Print the findings as JSON.") var json = false
 
     func run() throws {
-        throw ValidationError("'cleanroom doctor' is not built yet")
+        let report = DoctorReport.probe()
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            FileHandle.standardOutput.write(try enc.encode(report))
+            print()
+        } else {
+            print(report.table())
+        }
     }
 }

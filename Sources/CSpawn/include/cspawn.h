@@ -1,5 +1,141 @@
 #ifndef CSPAWN_H
 #define CSPAWN_H
-/* The child side of spawning. Filled by the sandbox work. */
-int cspawn_placeholder(void);
+/*
+ * The child side of spawning a sandboxed run, plus the parent-side libseccomp helpers.
+ *
+ * Everything the child needs is prepared by the parent (Swift) in `struct cspawn_config`:
+ * strings, argv/envp arrays, file descriptors, the compiled seccomp BPF. Between clone and
+ * execve the child only makes raw system calls — no malloc, no stdio, no Swift runtime —
+ * because the parent is multi-threaded and only async-signal-safe work is defined after fork.
+ */
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/resource.h>
+
+/* Linux constants Swift's Glibc module does not export (they sit behind _GNU_SOURCE). */
+#define CSPAWN_NEWNS 0x00020000
+#define CSPAWN_NEWUTS 0x04000000
+#define CSPAWN_NEWIPC 0x08000000
+#define CSPAWN_NEWUSER 0x10000000
+#define CSPAWN_NEWPID 0x20000000
+#define CSPAWN_NEWNET 0x40000000
+#define CSPAWN_O_PATH 010000000
+#define CSPAWN_RLIMIT_NPROC 6
+#define CSPAWN_RLIMIT_AS 9
+/* pipe2(O_CLOEXEC); 0 or -1 with errno. */
+int cspawn_pipe_cloexec(int fds[2]);
+
+#define CSPAWN_FS_HOST 0
+#define CSPAWN_FS_PRIVATE_TMP 1
+#define CSPAWN_FS_READONLY 2
+
+/* Records on the exec pipe / status pipe (fixed size, one write each: atomic on a pipe). */
+#define CSPAWN_MSG_EXEC 1     /* the workload is about to execve: `ns` = CLOCK_MONOTONIC */
+#define CSPAWN_MSG_ERROR 2    /* a step before execve failed: `err` = errno, `step`, `detail` */
+#define CSPAWN_MSG_STATUS 3   /* the init reaped the workload: `err` = wait status, `ns` = when */
+
+struct cspawn_msg {
+    int32_t kind;
+    int32_t err;
+    int64_t ns;
+    int32_t pid;       /* STATUS: the workload's pid as the init sees it */
+    char step[28];
+    char detail[184];
+};
+
+struct cspawn_rlimit {
+    int resource;
+    rlim_t cur;
+    rlim_t max;
+};
+
+struct cspawn_config {
+    const char *path;              /* executable, absolute or relative to cwd */
+    char *const *argv;
+    char *const *envp;
+    const char *cwd;
+    int namespaces;                /* CLONE_NEW* flags */
+    int use_init;                  /* 1: a PID-1 reaper sits between cleanroom and the workload */
+    int fs_mode;                   /* CSPAWN_FS_* (needs CLONE_NEWNS unless HOST) */
+    int cwd_in_tmp;                /* private /tmp would hide cwd: bind it back inside */
+    int mount_proc;                /* fresh /proc for the new PID namespace */
+    int loopback_up;               /* bring `lo` up in a new network namespace */
+    const char *hostname;          /* NULL: keep */
+    const char *const *cgroup_procs; /* NULL-terminated cgroup.procs paths to write "0" to */
+    int cgroup_fd;                 /* >= 0: clone3(CLONE_INTO_CGROUP) into this cgroup2 dir */
+    int stdout_fd, stderr_fd;      /* become fd 1 and 2 */
+    int metrics_fd;                /* >= 0: becomes fd 3 ($CLEANROOM_METRICS=/proc/self/fd/3) */
+    const void *seccomp_filter;    /* struct sock_filter[], NULL: no filter */
+    unsigned short seccomp_len;
+    int seccomp_listener;          /* 1: load with NEW_LISTENER and send the fd over notify_sock */
+    int notify_sock;
+    int exec_pipe;                 /* write end (CLOEXEC): CSPAWN_MSG_EXEC / ERROR */
+    int status_pipe;               /* write end (CLOEXEC): CSPAWN_MSG_STATUS from the init */
+    const struct cspawn_rlimit *rlimits;
+    int nrlimits;
+    int no_new_privs;
+    int gate_fd;                   /* >= 0: the init waits for one byte here before forking the
+                                      workload (the parent joins it to cgroups, starts services);
+                                      EOF instead of a byte: abort quietly */
+    const char *uid_map;           /* with CLONE_NEWUSER: "0 1000 1", NULL otherwise */
+    const char *gid_map;
+};
+
+struct cspawn_result {
+    int pid;     /* host PID of the init (or of the workload without an init) */
+    int pidfd;   /* pidfd of that process, -1 when the kernel could not give one */
+};
+
+/* SIGINT/SIGTERM/SIGHUP: an async-signal-safe handler writes the signal number (one byte) to
+ * `wfd`; a thread reading the other end does the real work. 0 or -errno. */
+int cspawn_install_signal_pipe(int wfd);
+
+/* Doctor: the calling thread's seccomp mode (prctl PR_GET_SECCOMP), -errno when unsupported. */
+int cspawn_seccomp_mode(void);
+/* Doctor: clones a child into new namespaces `flags` that exits at once. 0 or -errno. */
+int cspawn_probe_namespaces(int flags);
+
+/* Returns 0, or -errno when the clone itself failed. */
+int cspawn_start(const struct cspawn_config *cfg, struct cspawn_result *out);
+
+/* ---- parent side: seccomp filters (libseccomp), user notifications, fd passing ---- */
+/* Actions, decoupled from libseccomp's macros (function-like macros do not reach Swift). */
+#define CSPAWN_ACT_ALLOW 0
+#define CSPAWN_ACT_ERRNO 1      /* with `data` = errno */
+#define CSPAWN_ACT_KILL 2       /* kill the process (SIGSYS) */
+#define CSPAWN_ACT_NOTIFY 3     /* user notification: the parent counts and answers */
+#define CSPAWN_ACT_TRAP 4
+#define CSPAWN_ACT_LOG 5
+#define CSPAWN_ACT_KILL_THREAD 6
+
+struct cspawn_sc_arg {
+    unsigned int index;
+    int op;               /* 1 NE, 2 LT, 3 LE, 4 EQ, 5 GE, 6 GT, 7 MASKED_EQ (libseccomp's scmp_compare) */
+    uint64_t value;
+    uint64_t value2;
+};
+
+void *cspawn_sc_new(int action, int data);
+/* 0, or -errno (-EDOM / -EINVAL for unknown names: the caller decides whether that matters). */
+int cspawn_sc_rule(void *ctx, int action, int data, const char *name, unsigned int nargs,
+                   const struct cspawn_sc_arg *args);
+/* Exports the BPF into a malloc'ed buffer (`*len` instructions). 0 or -errno. */
+int cspawn_sc_export(void *ctx, void **filter, unsigned short *len);
+void cspawn_sc_free(void *ctx);
+int cspawn_sc_nr(const char *name);
+/* malloc'ed name of a native syscall number, NULL if unknown. */
+char *cspawn_sc_name(int nr);
+/* 1 when the kernel and libseccomp support user notification. */
+int cspawn_sc_notify_supported(void);
+
+/* Receives one notification: 0 with *id/*nr set, or -errno (-ENOENT: the caller died). */
+int cspawn_notify_receive(int fd, uint64_t *id, int *nr);
+/* Answers it with -err (err > 0) or lets it proceed (err == 0 is not used). */
+int cspawn_notify_respond(int fd, uint64_t id, int err);
+/* Receives one fd sent with SCM_RIGHTS; -errno on failure. */
+int cspawn_recv_fd(int sock);
+
+/* Monotonic clock in nanoseconds (the same clock the child stamps its messages with). */
+int64_t cspawn_now_ns(void);
 #endif

@@ -1,0 +1,122 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One cgroup (in every hierarchy the backend uses) holding one unit of a run: the workload
+/// (with its init), or later a service. Created with its limits, removed after the run.
+public struct CgroupGroup: Sendable {
+    /// The unit's name: the run id, or `<run id>.svc-<name>` for a service.
+    public var name: String
+    /// Where the Sampler finds the unit's files.
+    public var paths: CgroupPaths
+    /// cgroup.procs files the child writes "0" to, to join (v1 hierarchies; v2 when CLONE_INTO_CGROUP fails).
+    public var procsFiles: [String]
+    /// A cgroup2 directory the child can be cloned straight into (CLONE_INTO_CGROUP: no RCU wait).
+    public var cloneInto: String?
+    /// Every directory created, children before parents: removed in this order.
+    public var directories: [String]
+    /// What was asked for and could not be enforced, one sentence each.
+    public var degraded: [String]
+}
+
+/// A way of grouping, limiting, killing and accounting a run's processes. One per cgroup layout.
+public protocol CgroupBackend: AnyObject {
+    var mode: CgroupPaths.Mode { get }
+    /// Creates the group `name` with `limits` applied. `device` is the block device holding cwd
+    /// (for disk rate limits). Throws when the group cannot be created at all.
+    func create(name: String, limits: Limits, device: BlockDevice?) throws -> CgroupGroup
+    /// Every process in the group, as host PIDs.
+    func pids(_ group: CgroupGroup) -> [pid_t]
+    /// SIGKILLs every process in the group, including ones forking as fast as they can.
+    func killAll(_ group: CgroupGroup)
+    /// True when no process is left in the group.
+    func isEmpty(_ group: CgroupGroup) -> Bool
+    /// The kernel's OOM-kill counter for the group; nil when the backend has none.
+    func oomKills(_ group: CgroupGroup) -> Int?
+    /// Removes the group's directories. Returns the ones that could not be removed, with why.
+    func remove(_ group: CgroupGroup) -> [String]
+    /// Roots under which this backend creates groups (`…/cleanroom`), for sweeping leftovers.
+    var parents: [String] { get }
+    /// What the backend can never enforce on this host, independent of a request (for doctor).
+    func limitations(for limits: Limits) -> [String]
+}
+
+extension CgroupBackend {
+    /// Sends `signal` to every process of the group except `except` (the run's init, which forwards).
+    func signalAll(_ group: CgroupGroup, _ signal: Int32, except: pid_t? = nil) {
+        for pid in pids(group) where pid != except { kill(pid, signal) }
+    }
+
+    /// Kills and waits (up to `seconds`) until the group is empty; returns true when it is.
+    @discardableResult
+    func killAndWaitEmpty(_ group: CgroupGroup, seconds: Double = 5) -> Bool {
+        let deadline = Monotonic.now + seconds
+        var round = 0
+        while !isEmpty(group) {
+            if round % 50 == 0 { killAll(group) }   // again now and then: a fork that raced the first kill
+            round += 1
+            if Monotonic.now > deadline { return false }
+            usleep(1000)
+        }
+        return true
+    }
+
+    /// Removes leftovers of dead cleanroom processes: groups whose owner PID (in the name) is gone.
+    /// Only names cleanroom itself made (`RunID.isOurs`) are touched; anything else is left alone.
+    func sweepLeftovers() -> [String] {
+        var removed: [String] = []
+        var seen = Set<String>()
+        for parent in parents {
+            for entry in SysFS.list(parent) where RunID.isOurs(entry) && !RunID.ownerAlive(entry) {
+                guard seen.insert(entry).inserted else { continue }
+                let group = leftoverGroup(named: entry)
+                killAndWaitEmpty(group, seconds: 2)
+                if remove(group).isEmpty { removed.append(entry) }
+            }
+        }
+        return removed
+    }
+
+    /// A group value for an existing leftover directory set (same name under every parent).
+    func leftoverGroup(named name: String) -> CgroupGroup {
+        let dirs = parents.map { $0 + "/" + name }.filter(SysFS.isDirectory)
+        var v1: [String: String] = [:]
+        var unified: String?
+        for d in dirs {
+            let controller = URL(fileURLWithPath: d).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+            if controller == "unified" || mode == .v2 { unified = d } else { v1[controller] = d }
+        }
+        return CgroupGroup(name: name, paths: CgroupPaths(mode: mode, v1: v1, unified: unified),
+                           procsFiles: dirs.map { $0 + "/cgroup.procs" }, cloneInto: nil,
+                           directories: dirs, degraded: [])
+    }
+}
+
+/// The block device holding a path, resolved to the whole disk (throttling applies per disk).
+public struct BlockDevice: Equatable, Sendable {
+    public var major: UInt32
+    public var minor: UInt32
+    public var id: String { "\(major):\(minor)" }
+
+    public init(major: UInt32, minor: UInt32) { self.major = major; self.minor = minor }
+
+    /// nil (with the reason) when the path is not on a block device with a queue (tmpfs, overlay).
+    public static func holding(_ path: String, sysfs: String = "/sys") -> (BlockDevice?, String?) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return (nil, "cannot stat \(path)") }
+        let dev = st.st_dev
+        let maj = UInt32((dev >> 8) & 0xfff) | UInt32((dev >> 32) & ~0xfff)
+        let min = UInt32(dev & 0xff) | UInt32((dev >> 12) & ~0xff)
+        let node = "\(sysfs)/dev/block/\(maj):\(min)"
+        guard SysFS.exists(node) else {
+            return (nil, "\(path) is on device \(maj):\(min), which is not a block device (tmpfs, overlay or a virtual fs)")
+        }
+        if SysFS.exists(node + "/partition"),
+           let whole = SysFS.read(node + "/../dev")?.trimmingCharacters(in: .whitespacesAndNewlines) {
+            let p = whole.split(separator: ":")
+            if p.count == 2, let a = UInt32(p[0]), let b = UInt32(p[1]) { return (BlockDevice(major: a, minor: b), nil) }
+        }
+        return (BlockDevice(major: maj, minor: min), nil)
+    }
+}

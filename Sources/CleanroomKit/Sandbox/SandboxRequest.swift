@@ -1,0 +1,105 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything one sandboxed run needs. Values are already parsed (bytes, seconds).
+public struct SandboxRequest: Sendable {
+    /// argv; `command[0]` is looked up in the scrubbed PATH unless it contains a `/`.
+    public var command: [String]
+    /// Absolute working directory.
+    public var cwd: String
+    /// Extra environment on top of the scrubbed one (PATH, HOME, LANG, TERM from the host).
+    public var env: [String: String]
+    public var limits: Limits
+    public var settings: SandboxSettings
+    /// Seconds from exec; nil = none.
+    public var timeout: Double?
+    /// Seconds between SIGTERM and SIGKILL.
+    public var killGrace: Double
+    /// Bytes of stdout and of stderr kept (the tail).
+    public var outputLimit: Int
+    /// Where stdout.txt, stderr.txt (and metrics.jsonl) are written; created if missing.
+    public var outputDirectory: String
+    /// How `RunRecord.output` names the directory (relative to the report directory,
+    /// e.g. "runs/build/1"); nil = `outputDirectory` as given.
+    public var outputReportPath: String?
+    /// Exit code that means `ok`.
+    public var expectExit: Int
+    /// Create `metrics.jsonl` in `outputDirectory` and hand it to the workload as fd 3,
+    /// with `CLEANROOM_METRICS=/proc/self/fd/3` (works in every filesystem mode).
+    public var metricsFile: Bool
+    /// Refuse to run (throw `SandboxError.notEnforced`) when anything asked for cannot be enforced.
+    public var strict: Bool
+    /// Hostname inside the run's UTS namespace.
+    public var hostname: String
+
+    public init(command: [String], cwd: String = FileManager.default.currentDirectoryPath, env: [String: String] = [:],
+                limits: Limits = Limits(), settings: SandboxSettings = SandboxSettings(), timeout: Double? = nil,
+                killGrace: Double = 2, outputLimit: Int = 16 << 20, outputDirectory: String,
+                outputReportPath: String? = nil, expectExit: Int = 0, metricsFile: Bool = false,
+                strict: Bool = false, hostname: String = "cleanroom") {
+        self.command = command; self.cwd = cwd; self.env = env; self.limits = limits; self.settings = settings
+        self.timeout = timeout; self.killGrace = killGrace; self.outputLimit = outputLimit
+        self.outputDirectory = outputDirectory; self.outputReportPath = outputReportPath
+        self.expectExit = expectExit; self.metricsFile = metricsFile; self.strict = strict; self.hostname = hostname
+    }
+
+    /// A workload's run as the orchestrator would make it.
+    public init(workload w: WorkloadPlan, outputDirectory: String, outputReportPath: String? = nil,
+                metricsFile: Bool = true, strict: Bool = false) {
+        self.init(command: w.command, cwd: w.cwd, env: w.env, limits: w.limits, settings: w.sandbox,
+                  timeout: w.timeout, killGrace: w.killGrace, outputLimit: w.outputLimit,
+                  outputDirectory: outputDirectory, outputReportPath: outputReportPath, expectExit: w.expectExit,
+                  metricsFile: metricsFile, strict: strict)
+    }
+
+    /// The scrubbed environment as `KEY=VALUE` strings.
+    func environment(metricsPath: String?) -> [String] {
+        var e: [String: String] = [:]
+        let host = ProcessInfo.processInfo.environment
+        for k in ["PATH", "HOME", "LANG", "TERM"] { if let v = host[k] { e[k] = v } }
+        if e["PATH"] == nil { e["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }
+        for (k, v) in env { e[k] = v }
+        if metricsPath != nil { e["CLEANROOM_METRICS"] = "/proc/self/fd/3" }
+        return e.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+    }
+}
+
+/// The sandbox could not be set up: `cleanroom` exits 3. Workload failures are outcomes, not errors.
+public enum SandboxError: Error, CustomStringConvertible {
+    /// A step of setting up failed (cgroup creation, pipes, clone, a bad seccomp profile).
+    case setup(String)
+    /// `strict` was asked and these could not be enforced.
+    case notEnforced([String])
+
+    public var description: String {
+        switch self {
+        case .setup(let s): return "sandbox could not be set up: \(s)"
+        case .notEnforced(let list): return "not enforced on this host (--strict): " + list.joined(separator: "; ")
+        }
+    }
+}
+
+/// Where a run's processes and files are, handed to a `RunObserver` when the workload has started.
+public struct RunStart: Sendable {
+    /// The run's cgroup directories (the Sampler's input).
+    public var paths: CgroupPaths
+    /// Host PID of the run's root process: the PID-1 init whose child is the workload (or the
+    /// workload itself when no PID namespace could be made). Everything of the run descends from it.
+    public var rootPID: pid_t
+    /// CLOCK_MONOTONIC seconds at the workload's execve (t = 0 of samples).
+    public var at: Double
+    /// metrics.jsonl the workload appends custom metrics to, when asked for.
+    public var metricsFile: String?
+    public var runID: String
+}
+
+/// The hook the Sampler plugs into a run. `started` is called on the run's thread as the
+/// workload execs (stamped just before execve); `finished` after every process of the run is dead but before its cgroup is
+/// removed (final cgroup counters are complete and still readable). Figures returned by
+/// `finished` are merged under the sandbox's own (the observer's win: `Figures.merge` keeps the first).
+public protocol RunObserver: AnyObject {
+    func started(_ run: RunStart)
+    func finished() -> (Figures, Samples?)
+}

@@ -1,0 +1,83 @@
+import Foundation
+import XCTest
+@testable import CleanroomKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `cleanroom exec` end to end through the built binary: exit codes and --json.
+final class ExecCommandTests: XCTestCase {
+    var binary = ""
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(geteuid() == 0, "root needed")
+        binary = TestFixtures.repoRoot.appendingPathComponent(".build/debug/cleanroom").path
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary), "build the cleanroom executable first")
+    }
+
+    func exec(_ args: [String]) throws -> (Int32, String, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["exec"] + args
+        p.currentDirectoryURL = URL(fileURLWithPath: SandboxTest.scratch())
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    func testExitCodesFollowTheContract() throws {
+        XCTAssertEqual(try exec(["--", "sh", "-c", "echo hi; exit 5"]).0, 5, "the workload's own code")
+        let (code, out, err) = try exec(["--", "sh", "-c", "echo to-stdout; echo to-stderr >&2"])
+        XCTAssertEqual(code, 0)
+        XCTAssertEqual(out, "to-stdout\n", "captured output is shown after the run")
+        XCTAssertTrue(err.hasPrefix("to-stderr\ncleanroom: ok"), err)
+        XCTAssertEqual(try exec(["--timeout", "300ms", "--", "sleep", "5"]).0, 1, "timeout")
+        XCTAssertEqual(try exec(["--memory", "10 parsecs", "--", "true"]).0, 2, "usage")
+        XCTAssertEqual(try exec(["--", "no-such-command-x"]).0, 127)
+        let bad = SandboxTest.scratch() + "/bad.json"
+        try "[]".write(toFile: bad, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try exec(["--seccomp", bad, "--", "true"]).0, 3, "sandbox could not be set up")
+        SandboxTest.assertNothingLeft()
+    }
+
+    func testSIGINTTearsDownAndExits130() throws {
+        let marker = "cleanroom-sigint-\(UUID().uuidString.prefix(8))"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["exec", "--", "sh", "-c", "sleep 30; echo \(marker)"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait until the workload runs (its sleep is in a cgroup of the exec process).
+        var waited = 0
+        while SandboxTest.processes(containing: marker).count < 2 && waited < 100 { usleep(20_000); waited += 1 }
+        let t = Monotonic.now
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 130)
+        XCTAssertLessThan(Monotonic.now - t, 3)
+        SandboxTest.assertNothingLeft(marker: marker)
+        let prefix = "cr-\(p.processIdentifier)-"
+        let left = ["memory", "pids", "unified"].flatMap { h in
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup/\(h)/cleanroom")) ?? []).filter { $0.hasPrefix(prefix) }
+        }
+        XCTAssertEqual(left, [], "the exec process removed its cgroups before exiting")
+    }
+
+    func testJsonIsARunRecord() throws {
+        let (code, out, _) = try exec(["--json", "--pids", "16", "--", "sh", "-c", "exit 3"])
+        XCTAssertEqual(code, 3)
+        let record = try JSONDecoder().decode(RunRecord.self, from: Data(out.utf8))
+        XCTAssertEqual(record.outcome, .failed)
+        XCTAssertEqual(record.exitCode, 3)
+        XCTAssertNotNil(record.metrics["wall_time"])
+        XCTAssertNotNil(record.metrics["startup_time"])
+        let obj = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+        XCTAssertEqual(obj?["degraded"] as? [String], [])
+    }
+}

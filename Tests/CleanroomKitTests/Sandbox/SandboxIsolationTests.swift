@@ -1,0 +1,215 @@
+import Foundation
+import XCTest
+@testable import CleanroomKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Namespaces, filesystem modes and the clean process, checked from inside the workload.
+final class SandboxIsolationTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(SandboxTest.isRoot, "the sandbox tests need root")
+    }
+    override func tearDown() { SandboxTest.assertNothingLeft() }
+
+    func run(_ req: SandboxRequest) throws -> (RunRecord, String) {
+        let r = try Sandbox.run(req)
+        return (r, SandboxTest.stdout(req))
+    }
+
+    /// A TCP listener on the host's 127.0.0.1; returns (fd, port).
+    func hostListener() -> (Int32, UInt16) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(fd, 4)
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return (fd, UInt16(bigEndian: addr.sin_port))
+    }
+
+    func testNetworkNoneHasOnlyLoopbackAndCannotReachTheHost() throws {
+        let (fd, port) = hostListener()
+        defer { close(fd) }
+        let script = """
+        import socket
+        ifs = [l.split(':')[0].strip() for l in open('/proc/net/dev').read().splitlines()[2:]]
+        print('ifs', ','.join(sorted(ifs)))
+        try:
+            socket.create_connection(('127.0.0.1', \(port)), timeout=2); print('host reachable')
+        except OSError as e:
+            print('host unreachable', e.errno)
+        srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)
+        c = socket.create_connection(srv.getsockname(), timeout=2); a, _ = srv.accept()
+        c.sendall(b'ping'); print('own loopback', a.recv(4).decode())
+        """
+        let (r, out) = try run(SandboxTest.request(["python3", "-c", script]))
+        XCTAssertEqual(r.outcome, .ok, r.detail ?? "")
+        XCTAssertTrue(out.contains("ifs lo\n"), out)
+        XCTAssertTrue(out.contains("host unreachable 111"), out)  // ECONNREFUSED: our own lo has no listener there
+        XCTAssertTrue(out.contains("own loopback ping"), out)
+    }
+
+    func testNetworkHostReachesTheHostListener() throws {
+        let (fd, port) = hostListener()
+        defer { close(fd) }
+        let script = "import socket; socket.create_connection(('127.0.0.1', \(port)), timeout=2); print('host reachable')"
+        let (r, out) = try run(SandboxTest.request(["python3", "-c", script], settings: SandboxSettings(network: .host)))
+        XCTAssertEqual(r.outcome, .ok, r.detail ?? SandboxTest.stderr(SandboxTest.request([])))
+        XCTAssertEqual(out, "host reachable\n")
+    }
+
+    func testPrivateTmpIsFreshAndInvisibleToTheHost() throws {
+        let hostFile = "/tmp/cleanroom-host-\(UUID().uuidString.prefix(8))"
+        FileManager.default.createFile(atPath: hostFile, contents: Data("x".utf8))
+        defer { unlink(hostFile) }
+        let inside = "/tmp/cleanroom-inside-\(UUID().uuidString.prefix(8))"
+        let (r, out) = try run(SandboxTest.request(["sh", "-c", "ls /tmp | wc -l; test -e \(hostFile) && echo seen; echo hi > \(inside) && cat \(inside)"]))
+        XCTAssertEqual(r.outcome, .ok, r.detail ?? "")
+        XCTAssertEqual(out, "0\nhi\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: inside), "the workload's /tmp is not the host's")
+    }
+
+    func testPrivateTmpKeepsACwdThatLivesInTmp() throws {
+        let dir = "/tmp/cleanroom-cwd-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        FileManager.default.createFile(atPath: dir + "/input", contents: Data("data\n".utf8))
+        var req = SandboxTest.request(["sh", "-c", "cat input; echo out > result; pwd"], cwd: dir)
+        req.outputDirectory = SandboxTest.scratch() + "/out"
+        let (r, out) = try run(req)
+        XCTAssertEqual(r.outcome, .ok, r.detail ?? SandboxTest.stderr(req))
+        XCTAssertEqual(out, "data\n\(dir)\n")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/result", encoding: .utf8), "out\n")
+    }
+
+    func testHostFilesystemSharesTmp() throws {
+        let path = "/tmp/cleanroom-hostfs-\(UUID().uuidString.prefix(8))"
+        defer { unlink(path) }
+        let (r, _) = try run(SandboxTest.request(["sh", "-c", "echo hi > \(path)"], settings: SandboxSettings(filesystem: .host)))
+        XCTAssertEqual(r.outcome, .ok)
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "hi\n")
+    }
+
+    func testReadonlyRootOnlyCwdAndTmpWritable() throws {
+        let cwd = SandboxTest.scratch()
+        let elsewhere = TestFixtures.repoRoot.appendingPathComponent(".build/cleanroom-ro-\(UUID().uuidString.prefix(8))").path
+        defer { unlink(elsewhere) }
+        let script = """
+        touch \(elsewhere) 2>/dev/null && echo outside-writable || echo outside-readonly
+        echo ok > here && echo cwd-writable
+        echo ok > /tmp/x && echo tmp-writable
+        touch /etc/cleanroom-ro 2>&1 | grep -q 'Read-only' && echo etc-readonly
+        """
+        var req = SandboxTest.request(["sh", "-c", script], cwd: cwd, settings: SandboxSettings(filesystem: .readonly))
+        req.outputDirectory = SandboxTest.scratch() + "/out"
+        let (r, out) = try run(req)
+        XCTAssertEqual(r.outcome, .ok, r.detail ?? "")
+        XCTAssertEqual(out, "outside-readonly\ncwd-writable\ntmp-writable\netc-readonly\n")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: cwd + "/here"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: elsewhere))
+    }
+
+    func testEnvironmentIsScrubbed() throws {
+        setenv("CLEANROOM_TEST_SECRET", "leak", 1)
+        defer { unsetenv("CLEANROOM_TEST_SECRET") }
+        let (r, out) = try run(SandboxTest.request(["env"], env: ["WANTED": "yes"]))
+        XCTAssertEqual(r.outcome, .ok)
+        let keys = Set(out.split(separator: "\n").map { String($0.split(separator: "=", maxSplits: 1)[0]) })
+        XCTAssertTrue(keys.isSubset(of: ["PATH", "HOME", "LANG", "TERM", "WANTED"]), "\(keys)")
+        XCTAssertTrue(keys.contains("PATH") && keys.contains("WANTED"))
+        XCTAssertTrue(out.contains("WANTED=yes"))
+        XCTAssertFalse(out.contains("leak"))
+    }
+
+    func testStdinIsAtEOF() throws {
+        let t = Monotonic.now
+        let (r, out) = try run(SandboxTest.request(["sh", "-c", "cat; echo eof:$?"], timeout: 5))
+        XCTAssertEqual(r.outcome, .ok)
+        XCTAssertEqual(out, "eof:0\n")
+        XCTAssertLessThan(Monotonic.now - t, 2)
+    }
+
+    func testOnlyStandardFdsAndNoNewPrivs() throws {
+        let bin = try TestFixtures.binary("fdlist")
+        let (r, out) = try run(SandboxTest.request([bin]))
+        XCTAssertEqual(r.outcome, .ok)
+        XCTAssertEqual(out, "fds 0 1 2\nNoNewPrivs:\t1\n")
+    }
+
+    func testMetricsFileIsFd3AndNamedInTheEnvironment() throws {
+        let req = SandboxTest.request(["sh", "-c", "echo '{\"name\":\"x\",\"value\":1}' >> \"$CLEANROOM_METRICS\"; echo $CLEANROOM_METRICS"],
+                                      settings: SandboxSettings(filesystem: .readonly), metricsFile: true)
+        let (r, out) = try run(req)
+        XCTAssertEqual(r.outcome, .ok, r.detail ?? "")
+        XCTAssertEqual(out, "/proc/self/fd/3\n")
+        XCTAssertEqual(try String(contentsOfFile: req.outputDirectory + "/metrics.jsonl", encoding: .utf8), "{\"name\":\"x\",\"value\":1}\n")
+    }
+
+    func testPidNamespaceAndHostname() throws {
+        let (r, out) = try run(SandboxTest.request(["sh", "-c", "echo $$; hostname; ls /proc | grep -c '^[0-9]'"]))
+        XCTAssertEqual(r.outcome, .ok)
+        let lines = out.split(separator: "\n")
+        XCTAssertEqual(lines.first, "2", "the workload is PID 2 under the run's init")
+        XCTAssertEqual(lines.dropFirst().first, "cleanroom")
+        XCTAssertLessThanOrEqual(Int(lines.last ?? "") ?? 99, 4, "only the run's processes are visible")
+    }
+
+    func testMissingCommandIsAnErrorOutcomeNamingThePath() throws {
+        let (r, _) = try run(SandboxTest.request(["/nope"]))
+        XCTAssertEqual(r.outcome, .error)
+        XCTAssertNil(r.exitCode)
+        XCTAssertTrue(r.detail?.contains("execve /nope") == true, r.detail ?? "")
+        XCTAssertTrue(r.detail?.contains("ENOENT") == true, r.detail ?? "")
+        let (r2, _) = try run(SandboxTest.request(["no-such-command-cleanroom"]))
+        XCTAssertEqual(r2.outcome, .error)
+        XCTAssertTrue(r2.detail?.contains("command not found: no-such-command-cleanroom") == true)
+    }
+
+    func testExitCodesAgainstExpectExit() throws {
+        let (r, _) = try run(SandboxTest.request(["sh", "-c", "exit 7"]))
+        XCTAssertEqual(r.outcome, .failed)
+        XCTAssertEqual(r.exitCode, 7)
+        let (r2, _) = try run(SandboxTest.request(["sh", "-c", "exit 7"], expectExit: 7))
+        XCTAssertEqual(r2.outcome, .ok)
+        let (r3, _) = try run(SandboxTest.request(["sh", "-c", "kill -USR1 $$"]))
+        XCTAssertEqual(r3.outcome, .killed)
+        XCTAssertEqual(r3.signal, "SIGUSR1")
+    }
+
+    func testOutputKeepsTheTailAndFlagsTruncation() throws {
+        let bin = try TestFixtures.binary("chatty")
+        let req = SandboxTest.request([bin, "100000"], outputLimit: 1200)   // 1.2 MB written, 100 lines kept
+        let (r, out) = try run(req)
+        XCTAssertEqual(r.outcome, .ok)
+        XCTAssertEqual(r.output?.truncated, true)
+        XCTAssertEqual(out.utf8.count, 1200)
+        XCTAssertTrue(out.hasPrefix("line 099901\n"), String(out.prefix(20)))
+        XCTAssertTrue(out.hasSuffix("line 100000\n"))
+        XCTAssertEqual(SandboxTest.stderr(req), "done\n")
+        let (r2, out2) = try run(SandboxTest.request([bin, "10"]))
+        XCTAssertEqual(r2.output?.truncated, false)
+        XCTAssertEqual(out2.utf8.count, 120)
+    }
+
+    func testFiguresAreRealAndTheObserverIsCalled() throws {
+        let obs = CounterObserver()
+        let bin = try TestFixtures.binary("touch_mem")
+        let r = try Sandbox.run(SandboxTest.request([bin, "32"], limits: Limits(memory: 256 << 20)), observer: obs)
+        XCTAssertEqual(r.outcome, .ok)
+        let start = try XCTUnwrap(obs.start)
+        XCTAssertGreaterThan(start.rootPID, 1)
+        XCTAssertEqual(start.paths.mode, SandboxHost.current.mode)
+        XCTAssertNotNil(r.metrics["pids_peak"], "observer figures merged")
+        let wall = try XCTUnwrap(r.metrics["wall_time"]), startup = try XCTUnwrap(r.metrics["startup_time"])
+        let cpu = try XCTUnwrap(r.metrics["cpu_time"])
+        XCTAssertGreaterThan(wall, 0); XCTAssertLessThan(wall, 5)
+        XCTAssertGreaterThan(startup, 0); XCTAssertLessThan(startup, 1)
+        XCTAssertGreaterThan(cpu, 0.001, "touching 32 MiB costs CPU")
+        XCTAssertEqual(try XCTUnwrap(r.metrics["cpu_user"]) + (r.metrics["cpu_system"] ?? 0), cpu, accuracy: 1e-9)
+        XCTAssertNotNil(obs.memoryMax.map { XCTAssertGreaterThan($0, 32 << 20) })
+    }
+}
