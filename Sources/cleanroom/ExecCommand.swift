@@ -37,6 +37,7 @@ struct ExecCommand: ParsableCommand {
     @Option(name: .customLong("expect-exit"), help: "Exit code that counts as ok.") var expectExit: Int = 0
     @Option(name: .customLong("env"), help: "Extra environment KEY=VALUE (repeatable).") var envs: [String] = []
     @Option(help: "Working directory (default: the current one).") var cwd: String?
+    @Option(help: "Sampling interval of the CPU and memory time series.") var sampling: String = "50ms"
     @Flag(help: "Exit 3 instead of running when something asked for cannot be enforced.") var strict = false
     @Flag(help: "Print the run record as JSON (the shape of report.json's runs).") var json = false
     @Argument(parsing: .captureForPassthrough, help: "-- COMMAND [ARG ...]") var command: [String] = []
@@ -58,6 +59,8 @@ struct ExecCommand: ParsableCommand {
         let timeoutS = try timeout.map { t in try parse("timeout") { try Units.parse(t, as: .duration) } }
         let grace = try parse("kill-grace") { try Units.parse(killGrace, as: .duration) }
         let limit = try parse("output-limit") { try Units.parse(outputLimit, as: .bytes) }
+        let interval = try parse("sampling") { try Units.parse(sampling, as: .duration) }
+        guard interval >= 0.001 else { throw ValidationError("--sampling must be at least 1ms") }
         guard let net = NetworkMode(rawValue: network) else { throw ValidationError("--network must be none or host") }
         guard let fs = FilesystemMode(rawValue: filesystem) else { throw ValidationError("--filesystem must be host, private-tmp or readonly") }
         let sc = SeccompMode(seccomp)
@@ -75,12 +78,12 @@ struct ExecCommand: ParsableCommand {
         let request = SandboxRequest(command: argv, cwd: dir, env: env, limits: limits,
                                      settings: SandboxSettings(network: net, seccomp: sc, filesystem: fs),
                                      timeout: timeoutS, killGrace: grace, outputLimit: Int(limit),
-                                     outputDirectory: outDir, expectExit: expectExit, metricsFile: false, strict: strict)
+                                     outputDirectory: outDir, expectExit: expectExit, metricsFile: true, strict: strict)
         let degraded = Sandbox.degradations(for: request)
         SignalTeardown.install()
         let record: RunRecord
         do {
-            record = try Sandbox.run(request)
+            record = try SandboxExecutor.measuredRun(request, sampling: interval)
         } catch {
             fputs("cleanroom: \(error)\n", stderr)
             Glibc.exit(ExitStatus.environment)

@@ -3,15 +3,14 @@ import Foundation
 import Glibc
 #endif
 
-/// SIGINT/SIGTERM handling for `run`: the first signal tears every sandbox down (through the
-/// callback) and lets the orchestrator finish with a partial, `interrupted` report; the handler is
-/// a dispatch source, so the callback runs on a normal thread, not in signal context.
+/// SIGINT/SIGTERM handling for `run`: the first signal tears every sandbox down and lets the
+/// orchestrator finish with a partial, `interrupted` report (exit 130). Callbacks run on a normal
+/// thread, never in signal context.
 public final class Interrupts: @unchecked Sendable {
     public static let shared = Interrupts()
 
     private let lock = NSLock()
     private var flag = false
-    private var sources: [DispatchSourceSignal] = []
     private var callbacks: [() -> Void] = []
     public private(set) var signalNumber: Int32 = 0
 
@@ -20,21 +19,13 @@ public final class Interrupts: @unchecked Sendable {
         return flag
     }
 
-    /// Installs the handlers once; `onInterrupt` runs on the first SIGINT or SIGTERM.
+    /// Installs the handlers once; `onInterrupt` runs on the first SIGINT, SIGTERM or SIGHUP, after
+    /// every live sandbox has been torn down (`SignalTeardown`, a real handler writing to a pipe).
     public func install(onInterrupt: @escaping () -> Void) {
         lock.lock()
         callbacks.append(onInterrupt)
-        let first = sources.isEmpty
         lock.unlock()
-        guard first else { return }
-        let queue = DispatchQueue(label: "cleanroom.interrupts")
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let src = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            src.setEventHandler { [weak self] in self?.fire(sig) }
-            src.resume()
-            sources.append(src)
-        }
+        SignalTeardown.install(then: { sig in Interrupts.shared.fire(sig) })
     }
 
     /// Marks the run interrupted and runs the callbacks (also used by tests and by timeouts of the

@@ -1,0 +1,71 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real RunExecutor: every job in a fresh sandbox (Sandbox stage), measured runs sampled
+/// (Sampler stage), custom metrics collected, cpu_percent derived from the kernel's figures.
+public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
+    let host: SandboxHost
+    let strict: Bool
+
+    public init(strict: Bool = false, host: SandboxHost = .current) {
+        self.strict = strict
+        self.host = host
+    }
+
+    public func execute(_ job: RunJob) throws -> RunRecord {
+        let w = job.workload
+        var request = SandboxRequest(workload: w, outputDirectory: job.outputDirectory,
+                                     outputReportPath: job.outputRelative, metricsFile: job.isRun, strict: strict)
+        request.command = job.command
+        do {
+            if job.isRun {
+                return try Self.measuredRun(request, index: job.index, warmup: job.kind == .warmup,
+                                            sampling: w.sampling, host: host)
+            }
+            return try Sandbox.run(request, index: job.index, host: host)
+        } catch let e as SandboxError {
+            throw SandboxSetupError(e.description)
+        }
+    }
+
+    /// One sandboxed run with everything measured: the Sampler's kernel figures and time series,
+    /// the sandbox's own clocks and rusage, cpu_percent, and the custom metrics the workload
+    /// appended to $CLEANROOM_METRICS. Throws `SandboxError` when the sandbox could not be set up.
+    public static func measuredRun(_ request: SandboxRequest, index: Int = 1, warmup: Bool = false,
+                                   sampling: Double = 0.05, host: SandboxHost = .current) throws -> RunRecord {
+        let observer = SamplerObserver(interval: sampling, network: request.settings.network)
+        var record = try Sandbox.run(request, index: index, warmup: warmup, observer: observer, host: host)
+        complete(&record)
+        let metricsFile = request.outputDirectory + "/metrics.jsonl"
+        if request.metricsFile, FileManager.default.fileExists(atPath: metricsFile) {
+            let custom = CustomMetrics.parse(contentsOf: metricsFile)
+            record.custom = custom.series
+            record.customMalformed = custom.malformed
+        }
+        return record
+    }
+
+    /// cpu_percent = cpu_time / wall_time × 100, once the sandbox has both.
+    static func complete(_ record: inout RunRecord) {
+        guard let wall = record.metrics[Metric.wallTime.rawValue] else { return }
+        var f = Figures(metrics: record.metrics, sources: record.sources, unmeasured: record.unmeasured)
+        FinalFigures.complete(&f, wallTime: wall)
+        record.metrics = f.metrics
+        record.sources = f.sources
+        record.unmeasured = f.unmeasured
+    }
+
+    public func hostInfo(for workloads: [WorkloadPlan]) -> HostInfo {
+        var degraded: [String] = []
+        for w in workloads {
+            let req = SandboxRequest(workload: w, outputDirectory: "/nonexistent")
+            for d in Sandbox.degradations(for: req, host: host) where !degraded.contains(d) { degraded.append(d) }
+        }
+        return HostInfo(kernel: SandboxHost.kernel, cpus: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))),
+                        cgroup: host.mode.rawValue, degraded: degraded)
+    }
+
+    public func interruptAll() { Sandbox.tearDownAll() }
+}
