@@ -89,6 +89,9 @@ final class RunService {
         status = st
         exitNS = Monotonic.nowNS
         if pidfd >= 0 { close(pidfd); pidfd = -1 }
+        // Its exec pipe may still hold records (the exec stamp, then why execve failed): every
+        // writer is gone now, so reading to EOF cannot block.
+        while execFD >= 0 { readExec() }
         return true
     }
 
