@@ -220,4 +220,19 @@ final class SandboxServicesTests: XCTestCase {
         XCTAssertLessThan(svcCPU, 1.5)
         XCTAssertLessThan(try XCTUnwrap(r.metrics["cpu_time"]), 0.2, "the workload's cpu_time must not include the service")
     }
+
+    func testTearDownWhileAServiceIsStartingEndsTheRunAtOnce() throws {
+        var req = SandboxTest.request(["true"])
+        req.services = [ServicePlan(name: "slow", command: ["sleep", "38.8"], ready: .tcp(port: 5432), readyTimeout: 20)]
+        var record: RunRecord?
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { record = try? Sandbox.run(req); done.signal() }
+        usleep(500_000)
+        let t0 = Monotonic.now
+        Sandbox.tearDownAll()
+        XCTAssertEqual(done.wait(timeout: .now() + 5), .success)
+        XCTAssertLessThan(Monotonic.now - t0, 1)
+        XCTAssertEqual(record?.outcome, .killed, record?.detail ?? "")
+        SandboxTest.assertNothingLeft(marker: "38.8")
+    }
 }
