@@ -53,6 +53,7 @@ extension Sandbox {
             let deadline = Monotonic.now + svc.plan.readyTimeout
             var lastWhy = "no attempt finished"
             var nextProbe = Monotonic.now
+            var interval = 0.002   // 2 ms, growing to 25 ms: a fast server is seen fast, a slow one polled gently
             while true {
                 let wait = max(0, min(nextProbe, deadline) - Monotonic.now)
                 pumpServices(started, timeout: wait, scratch: &scratch)
@@ -65,9 +66,10 @@ extension Sandbox {
                     }
                 }
                 let now = Monotonic.now
-                if now >= nextProbe {
-                    var isLog = false
-                    if case .log = svc.plan.ready { isLog = true }
+                var isLog = false
+                if case .log = svc.plan.ready { isLog = true }
+                // A log check runs as soon as output arrives; network checks on a short, growing interval.
+                if now >= nextProbe || (isLog && svc.fresh) {
                     if !isLog || svc.fresh {
                         svc.fresh = false
                         if let why = probe.attempt(stdout: svc.stdout, stderr: svc.stderr, budget: max(0.05, deadline - now)) {
@@ -77,7 +79,8 @@ extension Sandbox {
                             break
                         }
                     }
-                    nextProbe = Monotonic.now + 0.025
+                    nextProbe = Monotonic.now + interval
+                    interval = min(0.025, interval * 1.5)
                 }
                 if Monotonic.now >= deadline {
                     return "service \"\(name)\" was not ready within \(Units.format(svc.plan.readyTimeout, .duration)) (\(lastWhy))"
