@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <linux/filter.h>
 #include <linux/sched.h>
@@ -292,6 +293,13 @@ static void cs_exec_workload(const struct cspawn_config *c) {
 
 /* PID 1 of the run: forwards signals to the workload, reaps everything, reports the workload's status. */
 static void cs_init_main(const struct cspawn_config *c) {
+    if (c->announce_setup) {
+        struct cspawn_msg m;
+        memset(&m, 0, sizeof m);
+        m.kind = CSPAWN_MSG_SETUP;
+        m.ns = cspawn_now_ns();
+        cs_write_all(c->exec_pipe, &m, sizeof m);
+    }
     if (c->gate_fd >= 0) {
         char go;
         ssize_t n;
@@ -323,6 +331,7 @@ static void cs_init_main(const struct cspawn_config *c) {
     if (c->stderr_fd >= 0) close(c->stderr_fd);
     if (c->metrics_fd >= 0) close(c->metrics_fd);
 
+    int lingering = 0;
     for (;;) {
         siginfo_t si;
         int sig = sigwaitinfo(&all, &si);
@@ -332,7 +341,7 @@ static void cs_init_main(const struct cspawn_config *c) {
                 int status = 0;
                 pid_t p = waitpid(-1, &status, WNOHANG);
                 if (p <= 0) break;
-                if (p == child) {
+                if (p == child && !lingering) {
                     struct cspawn_msg m;
                     memset(&m, 0, sizeof m);
                     m.kind = CSPAWN_MSG_STATUS;
@@ -340,10 +349,16 @@ static void cs_init_main(const struct cspawn_config *c) {
                     m.pid = p;
                     m.ns = cspawn_now_ns();
                     cs_write_all(c->status_pipe, &m, sizeof m);
-                    /* Leaving kills whatever is left in the PID namespace: nothing outlives the run. */
-                    _exit(0);
+                    /* Leaving kills whatever is left in the PID namespace: nothing outlives the run.
+                     * With services the parent first stops them (SIGTERM, grace, SIGKILL), then
+                     * tells us to go with a signal. */
+                    if (!c->linger) _exit(0);
+                    lingering = 1;
                 }
             }
+        } else if (lingering) {
+            /* The workload is gone (its PID may be reused): no forwarding; any signal means leave. */
+            if (sig != SIGPIPE && sig != SIGWINCH && sig != SIGURG) _exit(0);
         } else if (sig != SIGPIPE && sig != SIGWINCH && sig != SIGURG) {
             kill(child, sig);
         }
@@ -432,4 +447,141 @@ int cspawn_start(const struct cspawn_config *cfg, struct cspawn_result *out) {
     out->pid = (int)pid;
     out->pidfd = pidfd;
     return 0;
+}
+
+/* ---- services ---- */
+
+/* Reports a failed step of a service on its exec pipe and exits. */
+static void cs_svc_fail(const struct cspawn_service *s, const char *step, const char *detail, int err) {
+    struct cspawn_msg m;
+    memset(&m, 0, sizeof m);
+    m.kind = CSPAWN_MSG_ERROR;
+    m.err = err;
+    m.ns = cspawn_now_ns();
+    cs_copy(m.step, sizeof m.step, step);
+    cs_copy(m.detail, sizeof m.detail, detail);
+    cs_write_all(s->exec_pipe, &m, sizeof m);
+    _exit(127);
+}
+
+/* The service process itself: already in the run's namespaces. Never returns. */
+static void cs_svc_exec(const struct cspawn_service *s) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* Its own cgroups first, before it can fork or allocate anything worth counting. The fds were
+     * opened in the host's mount namespace: /sys may be read-only in the run's. */
+    for (int i = 0; i < s->ncgroups; i++) {
+        ssize_t n;
+        do { n = write(s->cgroup_fds[i], "0", 1); } while (n < 0 && errno == EINTR);
+        if (n < 0) cs_svc_fail(s, "join cgroup", "service cgroup.procs", errno);
+    }
+    setsid();
+    if (s->cwd && chdir(s->cwd) < 0) cs_svc_fail(s, "chdir", s->cwd, errno);
+    int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (nul < 0) cs_svc_fail(s, "open", "/dev/null", errno);
+    if (dup2(nul, 0) < 0) cs_svc_fail(s, "dup2 stdin", "", errno);
+    if (s->stdout_fd >= 0 && dup2(s->stdout_fd, 1) < 0) cs_svc_fail(s, "dup2 stdout", "", errno);
+    if (s->stderr_fd >= 0 && dup2(s->stderr_fd, 2) < 0) cs_svc_fail(s, "dup2 stderr", "", errno);
+    int keep[1] = { s->exec_pipe };
+    cs_close_from_3(keep, 1);
+    if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) cs_svc_fail(s, "no_new_privs", "", errno);
+    if (s->seccomp_filter) {
+        struct sock_fprog prog = { s->seccomp_len, (struct sock_filter *)s->seccomp_filter };
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) cs_svc_fail(s, "seccomp", "load filter", errno);
+    }
+    struct cspawn_msg m;
+    memset(&m, 0, sizeof m);
+    m.kind = CSPAWN_MSG_EXEC;
+    m.ns = cspawn_now_ns();
+    cs_write_all(s->exec_pipe, &m, sizeof m);
+    execve(s->path, s->argv, s->envp);
+    cs_svc_fail(s, "execve", s->path, errno);
+}
+
+/* The intermediate: drops foreign fds, joins the namespaces, clones the service as a sibling
+ * (CLONE_PARENT: the caller of cspawn_service_start becomes its parent), reports its PID. */
+static void cs_svc_mid(const struct cspawn_service *s, int pid_pipe) {
+    int keep[CSPAWN_MAX_NS + CSPAWN_MAX_CGROUPS + 4], nkeep = 0;
+    int mine[4] = { pid_pipe, s->exec_pipe, s->stdout_fd, s->stderr_fd };
+    for (int i = 0; i < 4; i++) if (mine[i] >= 3) keep[nkeep++] = mine[i];
+    for (int i = 0; i < s->nns && i < CSPAWN_MAX_NS; i++) if (s->ns_fds[i] >= 3) keep[nkeep++] = s->ns_fds[i];
+    for (int i = 0; i < s->ncgroups && i < CSPAWN_MAX_CGROUPS; i++) if (s->cgroup_fds[i] >= 3) keep[nkeep++] = s->cgroup_fds[i];
+    cs_sort(keep, nkeep);
+    cs_close_from_3(keep, nkeep);
+    cs_reset_signals();
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+    int32_t result;
+    for (int i = 0; i < s->nns; i++) {
+        if (syscall(SYS_setns, s->ns_fds[i], s->ns_types[i]) < 0) {
+            int e = errno;
+            const char *what = s->ns_types[i] == CLONE_NEWUSER ? "user" : s->ns_types[i] == CLONE_NEWIPC ? "ipc"
+                : s->ns_types[i] == CLONE_NEWUTS ? "uts" : s->ns_types[i] == CLONE_NEWNET ? "net"
+                : s->ns_types[i] == CLONE_NEWPID ? "pid" : "mnt";
+            result = -e;
+            cs_write_all(pid_pipe, &result, sizeof result);
+            cs_svc_fail(s, "setns", what, e);
+        }
+    }
+    for (int i = 0; i < s->nns; i++) close(s->ns_fds[i]);
+    /* A PID namespace applies to children only: the service is cloned now. */
+    long pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), 0, 0, 0, 0);
+    if (pid == 0) cs_svc_exec(s);
+    result = pid < 0 ? -errno : (int32_t)pid;
+    cs_write_all(pid_pipe, &result, sizeof result);
+    if (pid < 0) cs_svc_fail(s, "clone", "service", -result);
+    _exit(0);
+}
+
+int cspawn_service_start(const struct cspawn_service *svc, int *out_pid) {
+    if (svc->nns > CSPAWN_MAX_NS || svc->ncgroups > CSPAWN_MAX_CGROUPS) return -E2BIG;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return -errno;
+    long mid = syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0);
+    if (mid < 0) { int e = errno; close(p[0]); close(p[1]); return -e; }
+    if (mid == 0) cs_svc_mid(svc, p[1]);
+    close(p[1]);
+    int32_t result = 0;
+    ssize_t n;
+    do { n = read(p[0], &result, sizeof result); } while (n < 0 && errno == EINTR);
+    close(p[0]);
+    int st;
+    while (waitpid((pid_t)mid, &st, 0) < 0 && errno == EINTR) {}
+    if (n != (ssize_t)sizeof result) return -ECHILD;
+    if (result < 0) return result;
+    *out_pid = result;
+    return 0;
+}
+
+struct cs_sock_req { int nsfd, domain, type, fd; };
+
+static void *cs_sock_thread(void *arg) {
+    struct cs_sock_req *r = arg;
+    if (syscall(SYS_setns, r->nsfd, CLONE_NEWNET) < 0) { r->fd = -errno; return NULL; }
+    int fd = socket(r->domain, r->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    r->fd = fd < 0 ? -errno : fd;
+    return NULL;
+}
+
+int cspawn_socket_in_netns(int netns_fd, int domain, int type) {
+    if (netns_fd < 0) {
+        int fd = socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        return fd < 0 ? -errno : fd;
+    }
+    struct cs_sock_req r = { netns_fd, domain, type, -EINVAL };
+    pthread_t t;
+    int e = pthread_create(&t, NULL, cs_sock_thread, &r);
+    if (e != 0) return -e;
+    pthread_join(t, NULL);
+    return r.fd;
+}
+
+int cspawn_pidfd_open(int pid) {
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    return fd < 0 ? -errno : (int)fd;
 }

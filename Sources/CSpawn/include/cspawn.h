@@ -34,6 +34,7 @@ int cspawn_pipe_cloexec(int fds[2]);
 #define CSPAWN_MSG_EXEC 1     /* the workload is about to execve: `ns` = CLOCK_MONOTONIC */
 #define CSPAWN_MSG_ERROR 2    /* a step before execve failed: `err` = errno, `step`, `detail` */
 #define CSPAWN_MSG_STATUS 3   /* the init reaped the workload: `err` = wait status, `ns` = when */
+#define CSPAWN_MSG_SETUP 4    /* the init finished the run's setup and waits at the gate (announce_setup) */
 
 struct cspawn_msg {
     int32_t kind;
@@ -80,6 +81,10 @@ struct cspawn_config {
                                       EOF instead of a byte: abort quietly */
     const char *uid_map;           /* with CLONE_NEWUSER: "0 1000 1", NULL otherwise */
     const char *gid_map;
+    int announce_setup;            /* 1: the init writes CSPAWN_MSG_SETUP on exec_pipe before waiting
+                                      at the gate (services start once mounts and `lo` are there) */
+    int linger;                    /* 1: after reporting the workload's status the init stays (its exit
+                                      would SIGKILL the services at once) until a signal arrives */
 };
 
 struct cspawn_result {
@@ -98,6 +103,42 @@ int cspawn_probe_namespaces(int flags);
 
 /* Returns 0, or -errno when the clone itself failed. */
 int cspawn_start(const struct cspawn_config *cfg, struct cspawn_result *out);
+
+/* ---- services: servers started inside a live run's namespaces ---- */
+#define CSPAWN_MAX_NS 8
+#define CSPAWN_MAX_CGROUPS 12
+
+struct cspawn_service {
+    const char *path;              /* executable (resolved by the parent) */
+    char *const *argv;
+    char *const *envp;
+    const char *cwd;               /* inside the run's mount namespace */
+    const int *ns_fds;             /* open /proc/<init>/ns/* files, in setns order (user first) */
+    const int *ns_types;           /* the CLONE_NEW* flag of each */
+    int nns;
+    const int *cgroup_fds;         /* cgroup.procs files of the service's groups, opened O_WRONLY in the
+                                      host's mount namespace (inside, /sys may be read-only) */
+    int ncgroups;
+    int stdout_fd, stderr_fd;
+    const void *seccomp_filter;    /* NULL: none; never with a listener (denials are not counted) */
+    unsigned short seccomp_len;
+    int no_new_privs;
+    int exec_pipe;                 /* write end (CLOEXEC): CSPAWN_MSG_EXEC / ERROR, EOF = exec'd */
+};
+
+/* Starts a service: an intermediate child setns()es into the namespaces, then clones the service
+ * with CLONE_PARENT (so the caller is its parent: it can wait4() it for the exit status), writes
+ * its host PID back and exits. The service joins its cgroups, setsid, chdir, stdio, no_new_privs,
+ * seccomp, execve. Returns 0 with *pid set, or -errno (a failed step is also on exec_pipe). */
+int cspawn_service_start(const struct cspawn_service *svc, int *pid);
+
+/* A socket (SOCK_NONBLOCK | SOCK_CLOEXEC) created inside the network namespace `netns_fd` by a
+ * short-lived thread that setns()es there (sockets keep the namespace they were made in, so the
+ * caller's threads stay where they are). netns_fd < 0: in the caller's namespace. fd or -errno. */
+int cspawn_socket_in_netns(int netns_fd, int domain, int type);
+
+/* pidfd_open(2): a pollable fd that becomes readable when `pid` exits. fd or -errno. */
+int cspawn_pidfd_open(int pid);
 
 /* ---- parent side: seccomp filters (libseccomp), user notifications, fd passing ---- */
 /* Actions, decoupled from libseccomp's macros (function-like macros do not reach Swift). */

@@ -6,7 +6,8 @@ import Glibc
 /// One cgroup (in every hierarchy the backend uses) holding one unit of a run: the workload
 /// (with its init), or later a service. Created with its limits, removed after the run.
 public struct CgroupGroup: Sendable {
-    /// The unit's name: the run id, or `<run id>.svc-<name>` for a service.
+    /// The unit's name: the run id; with services, `<run id>/workload` and `<run id>/svc-<name>`
+    /// for the leaves and `<run id>` for their parent.
     public var name: String
     /// Where the Sampler finds the unit's files.
     public var paths: CgroupPaths
@@ -26,6 +27,10 @@ public protocol CgroupBackend: AnyObject {
     /// Creates the group `name` with `limits` applied. `device` is the block device holding cwd
     /// (for disk rate limits). Throws when the group cannot be created at all.
     func create(name: String, limits: Limits, device: BlockDevice?) throws -> CgroupGroup
+    /// Creates the group `name` that will hold only child groups (a run with services: its
+    /// workload's and each service's leaf). No limits, never any process; on cgroup2 the
+    /// controllers are enabled in its subtree_control (the no-internal-processes rule holds).
+    func createParent(name: String) throws -> CgroupGroup
     /// Every process in the group, as host PIDs.
     func pids(_ group: CgroupGroup) -> [pid_t]
     /// SIGKILLs every process in the group, including ones forking as fast as they can.
@@ -70,6 +75,14 @@ extension CgroupBackend {
         for parent in parents {
             for entry in SysFS.list(parent) where RunID.isOurs(entry) && !RunID.ownerAlive(entry) {
                 guard seen.insert(entry).inserted else { continue }
+                // A run with services has leaves (`workload`, `svc-NAME`) under its group: those first.
+                var children = Set<String>()
+                for p in parents { for c in SysFS.list(p + "/" + entry) where SysFS.isDirectory(p + "/" + entry + "/" + c) { children.insert(c) } }
+                for c in children.sorted() {
+                    let leaf = leftoverGroup(named: entry + "/" + c)
+                    killAndWaitEmpty(leaf, seconds: 2)
+                    _ = remove(leaf)
+                }
                 let group = leftoverGroup(named: entry)
                 killAndWaitEmpty(group, seconds: 2)
                 if remove(group).isEmpty { removed.append(entry) }
@@ -80,11 +93,15 @@ extension CgroupBackend {
 
     /// A group value for an existing leftover directory set (same name under every parent).
     func leftoverGroup(named name: String) -> CgroupGroup {
-        let dirs = parents.map { $0 + "/" + name }.filter(SysFS.isDirectory)
+        var dirs: [String] = []
         var v1: [String: String] = [:]
         var unified: String?
-        for d in dirs {
-            let controller = URL(fileURLWithPath: d).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+        for p in parents {
+            let d = p + "/" + name
+            guard SysFS.isDirectory(d) else { continue }
+            dirs.append(d)
+            // `<mount>/<controller>/cleanroom`: the controller is the parent's parent directory.
+            let controller = URL(fileURLWithPath: p).deletingLastPathComponent().lastPathComponent
             if controller == "unified" || mode == .v2 { unified = d } else { v1[controller] = d }
         }
         return CgroupGroup(name: name, paths: CgroupPaths(mode: mode, v1: v1, unified: unified),

@@ -119,6 +119,34 @@ public final class CgroupV1Backend: CgroupBackend {
         }
     }
 
+    public func createParent(name: String) throws -> CgroupGroup {
+        var made: [String] = []
+        var v1: [String: String] = [:]
+        var unified: String?
+        do {
+            for h in distinctHierarchies {
+                try SysFS.mkdir(h + "/cleanroom")
+                let dir = h + "/cleanroom/" + name
+                try SysFS.mkdir(dir)
+                made.append(dir)
+                for (c, hh) in hierarchies where hh == h { v1[c] = dir }
+            }
+            if let u = unifiedMount {
+                try SysFS.mkdir(u + "/cleanroom")
+                let dir = u + "/cleanroom/" + name
+                try SysFS.mkdir(dir)
+                made.append(dir)
+                unified = dir
+            }
+        } catch {
+            for d in made.reversed() { rmdir(d) }
+            throw error
+        }
+        let procs = distinctHierarchies.map { $0 + "/cleanroom/" + name + "/cgroup.procs" }
+        return CgroupGroup(name: name, paths: CgroupPaths(mode: mode, v1: v1, unified: unified),
+                           procsFiles: procs, cloneInto: nil, directories: made.reversed(), degraded: [])
+    }
+
     public func pids(_ group: CgroupGroup) -> [pid_t] {
         var all = Set<pid_t>()
         for f in group.procsFiles { all.formUnion(SysFS.pids(f)) }

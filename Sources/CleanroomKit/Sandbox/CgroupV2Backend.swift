@@ -98,6 +98,27 @@ public final class CgroupV2Backend: CgroupBackend {
                            cloneInto: dir, directories: [dir], degraded: degraded)
     }
 
+    public func createParent(name: String) throws -> CgroupGroup {
+        let enabled = try prepareParent()
+        let dir = parent + "/" + name
+        try SysFS.mkdir(dir)
+        // It never holds a process, so its children may get every controller `cleanroom/` has.
+        if !enabled.isEmpty {
+            do {
+                if fake {
+                    try SysFS.write(dir + "/cgroup.subtree_control", enabled.sorted().joined(separator: " "), create: true)
+                } else {
+                    try SysFS.write(dir + "/cgroup.subtree_control", enabled.sorted().map { "+" + $0 }.joined(separator: " "))
+                }
+            } catch {
+                rmdir(dir)
+                throw error
+            }
+        }
+        return CgroupGroup(name: name, paths: CgroupPaths(mode: .v2, unified: dir), procsFiles: [dir + "/cgroup.procs"],
+                           cloneInto: nil, directories: [dir], degraded: [])
+    }
+
     public func pids(_ group: CgroupGroup) -> [pid_t] {
         guard let dir = group.paths.unified else { return [] }
         return SysFS.pids(dir + "/cgroup.procs")
@@ -169,6 +190,10 @@ public final class NoCgroupBackend: CgroupBackend {
     }
 
     func setRoot(_ pid: pid_t, for name: String) { lock.lock(); roots[name] = pid; lock.unlock() }
+
+    public func createParent(name: String) throws -> CgroupGroup {
+        CgroupGroup(name: name, paths: CgroupPaths(mode: .none), procsFiles: [], cloneInto: nil, directories: [], degraded: [])
+    }
 
     public func pids(_ group: CgroupGroup) -> [pid_t] {
         lock.lock(); let root = roots[group.name]; lock.unlock()

@@ -154,18 +154,33 @@ public final class Sandbox {
         do { program = try SeccompPolicy.program(for: req.settings.seccomp, notify: host.seccompNotify) } catch {
             throw SandboxError.setup("\(error)")
         }
+        // Services get the same policy without a listener: their denials are refused, not counted.
+        let services = req.services
+        var serviceProgram: SeccompProgram?
+        if !services.isEmpty {
+            guard host.canUseNamespaces else {
+                record.detail = "services need the run's own namespaces, which this host cannot create"
+                writeOutputs(TailBuffer(capacity: 0), TailBuffer(capacity: 0))
+                return record
+            }
+            do { serviceProgram = try SeccompPolicy.program(for: req.settings.seccomp, notify: false) } catch {
+                throw SandboxError.setup("\(error)")
+            }
+        }
 
         // The cgroup, with its limits.
         let runID = RunID.next()
         let needDevice = req.limits.diskReadRate != nil || req.limits.diskWriteRate != nil || backend is CgroupV1Backend
         let device = needDevice ? BlockDevice.holding(req.cwd).0 : nil
-        let group: CgroupGroup
-        do { group = try backend.create(name: runID, limits: req.limits, device: device) } catch {
+        // With services: R (no process) → R/workload (limits; the init and the workload) + R/svc-NAME.
+        let groups: RunGroups
+        do { groups = try RunGroups.make(backend, runID: runID, limits: req.limits, device: device, services: services) } catch {
             throw SandboxError.setup("cgroup \(runID): \(error)")
         }
+        let group = groups.workload
         degraded = Sandbox.unique(degraded + group.degraded)
         if req.strict && !degraded.isEmpty {
-            _ = backend.remove(group)
+            _ = groups.remove(backend)
             throw SandboxError.notEnforced(degraded)
         }
 
@@ -180,7 +195,7 @@ public final class Sandbox {
         var spawned = false
         defer {
             for fd in fds where fd >= 0 { close(fd) }
-            if !spawned { _ = backend.remove(group) }
+            if !spawned { _ = groups.remove(backend) }
         }
         let out = try pipePair(), err = try pipePair(), execP = try pipePair(), statusP = try pipePair()
         var sock: [Int32] = [-1, -1]
@@ -280,6 +295,8 @@ public final class Sandbox {
                             cfg.gate_fd = gate.0
                             cfg.uid_map = uidMap.map { UnsafePointer($0) }
                             cfg.gid_map = gidMap.map { UnsafePointer($0) }
+                            cfg.announce_setup = services.isEmpty ? 0 : 1
+                            cfg.linger = services.isEmpty ? 0 : 1
                             return cspawn_start(&cfg, &result)
                         }
                     }
@@ -318,9 +335,6 @@ public final class Sandbox {
                 spawned = false
                 throw SandboxError.setup("join cgroup: \(error)")
             }
-            var go: UInt8 = 1
-            _ = Glibc.write(gate.1, &go, 1)
-            close(gate.1); fds.removeAll { $0 == gate.1 }
         }
         let pidfd = result.pidfd
         if pidfd >= 0 { fds.append(pidfd) }
@@ -340,12 +354,36 @@ public final class Sandbox {
         if missedTeardown { interrupt() }   // the signal came while we were setting up
         defer { Sandbox.registryLock.lock(); Sandbox.live[ObjectIdentifier(self)] = nil; Sandbox.registryLock.unlock() }
 
+        // Services start at the gate: the init has made the namespaces, mounts and `lo`, and waits.
+        let runServices = zip(services, groups.services).map { RunService(plan: $0, group: $1, outputLimit: req.outputLimit) }
+        defer { for s in runServices { s.closeFDs() } }
+        var serviceFailure: String?
+        var setupFailure: cspawn_msg?
+        if useInit {
+            var go = true
+            if !runServices.isEmpty {
+                let (ok, f) = awaitInitSetup(execFD: execP.0, initPID: pid)
+                setupFailure = f
+                go = ok
+                if ok {
+                    serviceFailure = startServices(runServices, initPID: pid, namespaces: ns, program: serviceProgram)
+                    go = serviceFailure == nil && !isInterrupted
+                }
+            }
+            // No byte, only EOF: the init leaves quietly (and takes started services with it).
+            if go { var b: UInt8 = 1; _ = Glibc.write(gate.1, &b, 1) }
+            close(gate.1); fds.removeAll { $0 == gate.1 }
+        }
+        var stopAt: Double?          // the workload ended: services get SIGTERM now
+        var initTold = false         // the lingering init was told to leave
+        var stoppedForService = false
+
         // MARK: the loop
         let stdoutBuf = TailBuffer(capacity: req.outputLimit), stderrBuf = TailBuffer(capacity: req.outputLimit)
         var outOpen = true, errOpen = true, execOpen = true, statusOpen = true, sockOpen = wantNotify
         var notifyFD: Int32 = -1
         var execNS: Int64?
-        var failure: cspawn_msg?
+        var failure: cspawn_msg? = setupFailure
         var workloadStatus: Int32?
         var workloadExitNS: Int64?
         var rootExited = false
@@ -394,6 +432,9 @@ public final class Sandbox {
             if sockOpen { add(sock[0], 5) }
             if notifyFD >= 0 { add(notifyFD, 6) }
             if pidfd >= 0 { add(pidfd, 7) }
+            for (i, s) in runServices.enumerated() {
+                for (fd, k) in [(s.outFD, 1), (s.errFD, 2), (s.execFD, 3), (s.pidfd, 4)] where fd >= 0 { add(fd, 1000 + i * 10 + k) }
+            }
 
             // Deadlines: the timeout counts from execve (or from the request while setting up).
             let now = Monotonic.now
@@ -405,6 +446,7 @@ public final class Sandbox {
             if let ta = termAt, !killed { wait = min(wait, max(0, ta + req.killGrace - now)) }
             stateLock.lock(); let intr = interrupted; stateLock.unlock()
             if intr { wait = min(wait, 0.05) }
+            if stopAt != nil && !initTold { wait = min(wait, 0.01) }
             let ms = Int32((wait * 1000).rounded(.up))
             let n = poll(&pfds, nfds_t(pfds.count), ms)
             if n < 0 && errno != EINTR { break }
@@ -431,6 +473,13 @@ public final class Sandbox {
                 case 4:
                     if let m = readMsg(statusP.0), m.kind == CSPAWN_MSG_STATUS {
                         workloadStatus = m.err; workloadExitNS = m.ns
+                        if !runServices.isEmpty && stopAt == nil {
+                            // The workload is done: what it left behind dies now (the lingering init
+                            // excepted), the services get SIGTERM and kill_grace to stop.
+                            stopAt = Monotonic.now
+                            for p in backend.pids(group) where p != pid { kill(p, SIGKILL) }
+                            for s in runServices where s.running { kill(s.pid, SIGTERM); s.termSentNS = Monotonic.nowNS }
+                        }
                     } else { statusOpen = false }
                 case 5:
                     let fd = cspawn_recv_fd(sock[0])
@@ -449,7 +498,47 @@ public final class Sandbox {
                         close(notifyFD); fds.removeAll { $0 == notifyFD }; notifyFD = -1
                     }
                 case 7: _ = reapRoot()
+                case let t where t >= 1000:
+                    let s = runServices[(t - 1000) / 10]
+                    switch t % 10 {
+                    case 1, 2: s.drain(t % 10, scratch: &readBuf)
+                    case 3: s.readExec()
+                    default: s.reap()
+                    }
                 default: break
+                }
+            }
+            if !runServices.isEmpty {
+                for s in runServices where s.pidfd < 0 { s.reap() }
+                stateLock.lock(); let intr3 = interrupted; stateLock.unlock()
+                // A service that ends while the workload runs fails the run; the workload is stopped
+                // (waiting for it would only burn time until its timeout).
+                if workloadStatus == nil, stopAt == nil, termAt == nil, serviceFailure == nil, !killed, !intr3,
+                   let s = runServices.first(where: { $0.status != nil && $0.termSentNS == nil }) {
+                    serviceFailure = "service \"\(s.plan.name)\" \(s.endText) while the workload was running" + s.outputTail
+                    stoppedForService = true
+                    termAt = Monotonic.now
+                    backend.signalAll(group, SIGTERM, except: pid)
+                }
+                if let sa = stopAt, !initTold {
+                    let now = Monotonic.now
+                    if now >= sa + req.killGrace {
+                        for s in runServices where s.running && !s.sigkilled {
+                            s.sigkilled = true
+                            kill(s.pid, SIGKILL)
+                            backend.killAll(s.group)
+                        }
+                    }
+                    // A stopped service's own children go with it.
+                    var allDone = true
+                    for s in runServices {
+                        if s.running { allDone = false; continue }
+                        if !backend.isEmpty(s.group) { backend.killAll(s.group); allDone = false }
+                    }
+                    if allDone || now >= sa + req.killGrace + 5 {
+                        initTold = true
+                        kill(pid, SIGTERM)   // the lingering init leaves; the namespace goes with it
+                    }
                 }
             }
             if pidfd < 0 { _ = reapRoot() }
@@ -482,6 +571,39 @@ public final class Sandbox {
 
         // Everything else of the run dies now (with a PID namespace the kernel has done it already).
         let emptied = backend.killAndWaitEmpty(group, seconds: 5)
+        var serviceRecords: [String: ServiceRecord] = [:]
+        if !runServices.isEmpty {
+            for s in runServices where s.running { kill(s.pid, SIGKILL); s.reap(block: true) }
+            for s in runServices { backend.killAndWaitEmpty(s.group, seconds: 5) }
+            // Their writers are dead: take what is left in the pipes.
+            var scratch = [UInt8](repeating: 0, count: 65536)
+            let until = Monotonic.now + 1
+            while Monotonic.now < until {
+                let open: [RunService] = runServices.filter { s in s.outFD >= 0 || s.errFD >= 0 || s.execFD >= 0 }
+                if open.isEmpty { break }
+                pumpServices(open, timeout: 0.1, scratch: &scratch)
+            }
+            for s in runServices where s.pid > 0 || s.execFailure != nil {
+                let f = s.figures(mode: backend.mode)
+                var rec = ServiceRecord(metrics: f.metrics, unmeasured: f.unmeasured.isEmpty ? nil : f.unmeasured, outcome: .ok)
+                if let sf = serviceFailure, sf.hasPrefix("service \"\(s.plan.name)\"") {
+                    rec.outcome = .error
+                    rec.detail = String(sf.dropFirst("service \"\(s.plan.name)\" ".count))
+                } else if s.sigkilled {
+                    rec.detail = "did not stop within \(Units.format(req.killGrace, .duration)) of SIGTERM: SIGKILL"
+                } else if s.termSentNS == nil && s.status != nil && stopAt == nil && serviceFailure == nil {
+                    rec.detail = "ended with the run (\(s.endText))"
+                }
+                serviceRecords[s.plan.name] = rec
+                s.writeOutputs(to: req.outputDirectory)
+            }
+            // A service that failed to launch has a record too, so the report names it.
+            if let sf = serviceFailure, let s = runServices.first(where: { sf.hasPrefix("service \"\($0.plan.name)\"") }),
+               serviceRecords[s.plan.name] == nil {
+                serviceRecords[s.plan.name] = ServiceRecord(outcome: .error, detail: String(sf.dropFirst("service \"\(s.plan.name)\" ".count)))
+                s.writeOutputs(to: req.outputDirectory)
+            }
+        }
 
         // The pipes' writers are all dead: read what is left, briefly bounded.
         let drainDeadline = Monotonic.now + 1
@@ -529,7 +651,7 @@ public final class Sandbox {
         figures.merge(own)
         _ = startT
 
-        let leftovers = backend.remove(group)
+        let leftovers = groups.remove(backend)
 
         // MARK: the outcome, from kernel facts
         var detail: String?
@@ -556,6 +678,9 @@ public final class Sandbox {
                 throw SandboxError.setup(sentence)
             }
             detail = sentence
+        } else if let sf = serviceFailure {
+            outcome = .error
+            detail = sf + (stoppedForService ? "; the workload was stopped" : "")
         } else if oomKills > 0 {
             outcome = .oom
             let lim = req.limits.memory.map { " (memory limit \(Units.format(Double($0), .bytes)))" } ?? ""
@@ -592,6 +717,7 @@ public final class Sandbox {
         record.unmeasured = figures.unmeasured
         record.samples = samples
         record.seccompDenied = denied
+        record.services = serviceRecords
         let (truncated) = writeOutputs(stdoutBuf, stderrBuf)
         record.output?.truncated = truncated
         return record

@@ -33,16 +33,20 @@ public struct SandboxRequest: Sendable {
     public var strict: Bool
     /// Hostname inside the run's UTS namespace.
     public var hostname: String
+    /// Servers the workload needs, started in this order inside the run's namespaces (each ready
+    /// before the next starts, all before the workload), stopped after it (docs/sandbox.md "Services").
+    public var services: [ServicePlan]
 
     public init(command: [String], cwd: String = FileManager.default.currentDirectoryPath, env: [String: String] = [:],
                 limits: Limits = Limits(), settings: SandboxSettings = SandboxSettings(), timeout: Double? = nil,
                 killGrace: Double = 2, outputLimit: Int = 16 << 20, outputDirectory: String,
                 outputReportPath: String? = nil, expectExit: Int = 0, metricsFile: Bool = false,
-                strict: Bool = false, hostname: String = "cleanroom") {
+                strict: Bool = false, hostname: String = "cleanroom", services: [ServicePlan] = []) {
         self.command = command; self.cwd = cwd; self.env = env; self.limits = limits; self.settings = settings
         self.timeout = timeout; self.killGrace = killGrace; self.outputLimit = outputLimit
         self.outputDirectory = outputDirectory; self.outputReportPath = outputReportPath
         self.expectExit = expectExit; self.metricsFile = metricsFile; self.strict = strict; self.hostname = hostname
+        self.services = services
     }
 
     /// A workload's run as the orchestrator would make it.
@@ -51,7 +55,7 @@ public struct SandboxRequest: Sendable {
         self.init(command: w.command, cwd: w.cwd, env: w.env, limits: w.limits, settings: w.sandbox,
                   timeout: w.timeout, killGrace: w.killGrace, outputLimit: w.outputLimit,
                   outputDirectory: outputDirectory, outputReportPath: outputReportPath, expectExit: w.expectExit,
-                  metricsFile: metricsFile, strict: strict)
+                  metricsFile: metricsFile, strict: strict, services: w.services)
     }
 
     /// The scrubbed environment as `KEY=VALUE` strings.
