@@ -19,6 +19,8 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
         var request = SandboxRequest(workload: w, outputDirectory: job.outputDirectory,
                                      outputReportPath: job.outputRelative, metricsFile: job.isRun, strict: strict)
         request.command = job.command
+        // Services start for measured and warmup runs only, not around prepare/setup/teardown.
+        if !job.isRun { request.services = [] }
         do {
             if job.isRun {
                 return try Self.measuredRun(request, index: job.index, warmup: job.kind == .warmup,
