@@ -10,11 +10,21 @@ enum TestFixtures {
 
     private static let lock = NSLock()
 
+    /// Where compiled fixtures go: Fixtures/bin/, unless the checkout itself lies under /tmp —
+    /// then a directory under /var/tmp, because a sandbox in `private-tmp` mode (the default)
+    /// mounts a fresh /tmp and would not see a binary there.
+    static let binDir: String = {
+        let root = repoRoot.path
+        guard root == "/tmp" || root.hasPrefix("/tmp/") else { return root + "/Fixtures/bin" }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in root.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return "/var/tmp/cleanroom-fixtures-" + String(h, radix: 16)
+    }()
+
     /// Absolute path of the compiled fixture `name` (Fixtures/src/`name`.c).
     static func binary(_ name: String) throws -> String {
         lock.lock(); defer { lock.unlock() }
         let src = repoRoot.appendingPathComponent("Fixtures/src/\(name).c").path
-        let binDir = repoRoot.appendingPathComponent("Fixtures/bin").path
         let out = binDir + "/" + name
         let fm = FileManager.default
         try fm.createDirectory(atPath: binDir, withIntermediateDirectories: true)
@@ -24,10 +34,12 @@ enum TestFixtures {
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["cc", "-O1", "-pthread", "-o", out, src]
+        // Compiled beside and renamed into place, so a concurrent test process never runs half a file.
+        let tmp = out + ".tmp-\(getpid())"
+        p.arguments = ["cc", "-O1", "-pthread", "-o", tmp, src]
         try p.run()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
+        guard p.terminationStatus == 0, rename(tmp, out) == 0 else {
             throw NSError(domain: "TestFixtures", code: Int(p.terminationStatus),
                           userInfo: [NSLocalizedDescriptionKey: "cc failed for \(src)"])
         }
