@@ -78,13 +78,6 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("no such workload in \(plan.source): \(hints.joined(separator: ", ")); workloads: \(names.joined(separator: ", "))")
         }
         let outDir = URL(fileURLWithPath: output).standardizedFileURL.path
-        do {
-            try AtomicFile.ensureDirectory(outDir)
-            try AtomicFile.checkWritable(outDir)
-        } catch {
-            fputs("cleanroom run: cannot write reports to \(output): \(error)\n", stderr)
-            throw ExitCode(ExitStatus.usage)
-        }
         let history = try judging.openHistory(command: "run")
 
         var options = RunOptions(outputDirectory: outDir, parallel: parallel, strict: judging.strict,
@@ -94,6 +87,14 @@ struct RunCommand: ParsableCommand {
         let probe = Orchestrator(plan: plan, options: options, executor: executor, judge: AnalysisJudge(), progress: progress)
         options.baseline = try judging.loadBaseline(command: "run", labels: labelMap,
                                                     workloads: probe.selectedWorkloads.map(\.name))
+        // Only now, with every input read, is anything created: exit 2 leaves no trace.
+        do {
+            try AtomicFile.ensureDirectory(outDir)
+            try AtomicFile.checkWritable(outDir)
+        } catch {
+            fputs("cleanroom run: cannot write reports to \(output): \(error)\n", stderr)
+            throw ExitCode(ExitStatus.usage)
+        }
         if probe.selectedWorkloads.isEmpty {
             progress.message("no workload to run" + (options.shard.map { " in shard \($0)" } ?? ""))
         }

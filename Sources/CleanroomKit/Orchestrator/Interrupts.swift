@@ -14,9 +14,14 @@ public final class Interrupts: @unchecked Sendable {
     private var callbacks: [() -> Void] = []
     public private(set) var signalNumber: Int32 = 0
 
+    private var watchingSignals = false
+
+    /// True from the moment a signal is caught. The signal watcher records the signal *before* it
+    /// tears the sandboxes down and only then runs the callbacks, so a run killed by the teardown
+    /// must see the signal here already — else its workload would go on to start the next run.
     public var isInterrupted: Bool {
         lock.lock(); defer { lock.unlock() }
-        return flag
+        return flag || (watchingSignals && SignalTeardown.caught != 0)
     }
 
     /// Installs the handlers once; `onInterrupt` runs on the first SIGINT, SIGTERM or SIGHUP, after
@@ -24,6 +29,7 @@ public final class Interrupts: @unchecked Sendable {
     public func install(onInterrupt: @escaping () -> Void) {
         lock.lock()
         callbacks.append(onInterrupt)
+        watchingSignals = true
         lock.unlock()
         SignalTeardown.install(then: { sig in Interrupts.shared.fire(sig) })
     }
@@ -43,6 +49,6 @@ public final class Interrupts: @unchecked Sendable {
 
     /// For tests: forget an earlier interrupt.
     public func reset() {
-        lock.lock(); flag = false; signalNumber = 0; callbacks.removeAll(); lock.unlock()
+        lock.lock(); flag = false; signalNumber = 0; callbacks.removeAll(); watchingSignals = false; lock.unlock()
     }
 }

@@ -142,7 +142,8 @@ public final class Orchestrator {
                 if setupError != nil { return false }
                 record = RunRecord(index: index, warmup: warmup, outcome: .error, detail: prep.why)
             } else {
-                guard let r = execute(job(kind, w.command, index)) else { return false }
+                // The prepare may have run into a signal: start nothing more then.
+                guard !interrupts.isInterrupted, let r = execute(job(kind, w.command, index)) else { return false }
                 record = r
                 record.index = index
                 record.warmup = warmup
@@ -156,26 +157,31 @@ public final class Orchestrator {
             return record.outcome != .error && !interrupts.isInterrupted
         }
 
-        progress.workloadStarted(w.name, planned: w.warmup + w.repeatCount)
-        let setup = helper(.setup, w.setup, 0)
-        if !setup.ok {
-            failed = true
-            report.error = setup.why
-        } else {
-            var going = true
-            for _ in 0..<w.warmup where going { going = oneRun(warmup: true) }
-            for _ in 0..<w.repeatCount where going { going = oneRun(warmup: false) }
-            // Noise: while an objective's interval straddles its threshold, add measured runs.
-            while going, measured < w.maxRepeat, !interrupts.isInterrupted {
-                report.stats = judge.stats(for: report.runs)
-                let pending = slos.filter { evaluate($0).needsMoreRuns }
-                guard !pending.isEmpty else { break }
-                progress.runsAdded(w.name, total: measured + 1,
-                                   reason: "\(pending.map(\.name).joined(separator: ", ")) within noise of the threshold")
-                going = oneRun(warmup: false)
+        // After a signal, a workload that has not started yet runs nothing, its setup included:
+        // it stays in the report with no runs (its objectives are no_data).
+        if !interrupts.isInterrupted {
+            progress.workloadStarted(w.name, planned: w.warmup + w.repeatCount)
+            let setup = helper(.setup, w.setup, 0)
+            if !setup.ok {
+                failed = true
+                report.error = setup.why
+            } else {
+                var going = true
+                for _ in 0..<w.warmup where going { going = oneRun(warmup: true) }
+                for _ in 0..<w.repeatCount where going { going = oneRun(warmup: false) }
+                // Noise: while an objective's interval straddles its threshold, add measured runs.
+                while going, measured < w.maxRepeat, !interrupts.isInterrupted {
+                    report.stats = judge.stats(for: report.runs)
+                    let pending = slos.filter { evaluate($0).needsMoreRuns }
+                    guard !pending.isEmpty else { break }
+                    progress.runsAdded(w.name, total: measured + 1,
+                                       reason: "\(pending.map(\.name).joined(separator: ", ")) within noise of the threshold")
+                    going = oneRun(warmup: false)
+                }
+                // Once set up, always torn down (after a signal too: it undoes what setup did).
+                let down = helper(.teardown, w.teardown, 0)
+                if !down.ok { failed = true; report.error = down.why }
             }
-            let down = helper(.teardown, w.teardown, 0)
-            if !down.ok { failed = true; report.error = down.why }
         }
         report.stats = judge.stats(for: report.runs)
         let added = max(0, measured - w.repeatCount)
