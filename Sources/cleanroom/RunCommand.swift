@@ -87,6 +87,10 @@ struct RunCommand: ParsableCommand {
         let probe = Orchestrator(plan: plan, options: options, executor: executor, judge: AnalysisJudge(), progress: progress)
         options.baseline = try judging.loadBaseline(command: "run", labels: labelMap,
                                                     workloads: probe.selectedWorkloads.map(\.name))
+        if options.baseline == nil, judging.baseline == "history" {
+            options.noBaselineReason = "--baseline history: no recorded report"
+                + (labelMap["branch"].map { " with branch=\($0)" } ?? "") + " has runs of these workloads"
+        }
         // Only now, with every input read, is anything created: exit 2 leaves no trace.
         do {
             try AtomicFile.ensureDirectory(outDir)

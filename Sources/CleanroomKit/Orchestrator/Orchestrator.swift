@@ -12,6 +12,9 @@ public struct RunOptions: Sendable {
     public var shard: Shard?
     /// Positional WORKLOAD arguments; empty = all.
     public var selected: [String] = []
+    /// Why baseline objectives are no_data when a baseline was asked for and none was found
+    /// (`--baseline history` with no matching history); nil: none was asked for.
+    public var noBaselineReason: String?
 
     public init(outputDirectory: String, parallel: Int = 1, strict: Bool = false, baseline: Report? = nil,
                 labels: [String: String] = [:], shard: Shard? = nil, selected: [String] = []) {
@@ -58,14 +61,23 @@ public final class Orchestrator {
         let workloads = selectedWorkloads
         let slots = Slots<WorkloadOutcome>(count: workloads.count)
 
-        let queue = OperationQueue()
-        queue.maxConcurrentOperationCount = max(1, options.parallel)
-        for (i, w) in workloads.enumerated() {
-            queue.addOperation { [self] in
-                slots.set(i, self.runWorkload(w))
+        // `parallel` plain threads, each taking the next workload in plan order. Not an
+        // OperationQueue: on Linux its pool does not grow past the core count for threads that
+        // block in wait4/read, so `--parallel 4` ran 2 at a time on a 2-core host.
+        let next = Slots<Int>(count: 1)
+        next.set(0, 0)
+        let workers = DispatchGroup()
+        for _ in 0..<min(max(1, options.parallel), max(1, workloads.count)) {
+            workers.enter()
+            let worker = Thread { [self] in
+                while let i = next.take(below: workloads.count) {
+                    slots.set(i, self.runWorkload(workloads[i]))
+                }
+                workers.leave()
             }
+            worker.start()
         }
-        queue.waitUntilAllOperationsAreFinished()
+        workers.wait()
 
         let done = slots.values.compactMap { $0 }
         let results = done.flatMap(\.results)
@@ -96,7 +108,7 @@ public final class Orchestrator {
         let dirName = FileNames.sanitise(w.name)
         let slos = plan.slos.filter { $0.applies(to: w.name) }
         let baseline = options.baseline?.workloads.first { $0.name == w.name }
-        let noBaselineReason: String? = options.baseline == nil ? nil
+        let noBaselineReason: String? = options.baseline == nil ? options.noBaselineReason
             : baseline == nil ? "the baseline has no workload \(w.name)" : nil
         func evaluate(_ slo: SLOPlan) -> (result: ObjectiveResult, needsMoreRuns: Bool) {
             judge.evaluate(slo, workload: report, baseline: baseline, noise: w.noise, noBaselineReason: noBaselineReason)
@@ -213,4 +225,15 @@ final class Slots<T>: @unchecked Sendable {
     init(count: Int) { items = Array(repeating: nil, count: count) }
     func set(_ i: Int, _ v: T) { lock.lock(); items[i] = v; lock.unlock() }
     var values: [T?] { lock.lock(); defer { lock.unlock() }; return items }
+}
+
+extension Slots where T == Int {
+    /// Takes the counter in slot 0 and advances it; nil once it has reached `limit`.
+    func take(below limit: Int) -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        let i = items[0] ?? 0
+        guard i < limit else { return nil }
+        items[0] = i + 1
+        return i
+    }
 }

@@ -134,4 +134,58 @@ final class RunPlanTests: XCTestCase {
         XCTAssertTrue((E2E.workload(report, "w")?["error"] as? String ?? "").contains("setup"), "\(report)")
         XCTAssertTrue(r.out.contains("setup"), r.out)
     }
+
+    /// `--parallel 4` runs four workloads at the same time (on this 2-core host too): each records
+    /// when it started and ended, and all four intervals share an instant. The report keeps plan order.
+    func testParallelRunsWorkloadsAtTheSameTime() throws {
+        let dir = E2E.scratch()
+        let names = ["p1", "p2", "p3", "p4"]
+        try E2E.writeConfig(E2E.config(
+            workloads: names.map { ["name": $0, "repeat": 1,
+                                    "command": E2E.sh("s=$(date +%s.%N); sleep 0.6; echo \"$s $(date +%s.%N)\" >> spans.log")] },
+            slos: [["name": "Quick", "workload": "*", "objective": "max(wall_time) <= 10s"]]), in: dir)
+        let r = try E2E.cleanroom(["run", "-o", "out", "--parallel", "4"], in: dir)
+        XCTAssertEqual(r.code, 0, "\(r)")
+        let spans = try String(contentsOfFile: dir + "/spans.log", encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: " ").compactMap { Double($0) } }
+        XCTAssertEqual(spans.count, 4)
+        let latestStart = spans.map { $0[0] }.max()!, earliestEnd = spans.map { $0[1] }.min()!
+        XCTAssertLessThan(latestStart, earliestEnd, "all four ran at once: \(spans)")
+        let report = try E2E.report(dir + "/out/report.json")
+        XCTAssertEqual(E2E.workloads(report).compactMap { $0["name"] as? String }, names)
+        XCTAssertEqual(report["parallel"] as? Int, 4)
+        E2E.assertNothingLeft(cleanroomPID: r.pid)
+    }
+
+    /// `--history FILE --baseline history`: the baseline is the recorded runs of this branch;
+    /// a branch with no history gives no_data, saying why (exit 0; with --strict 1).
+    func testHistoryBaseline() throws {
+        let dir = E2E.scratch()
+        func config(_ sleep: String) -> [String: Any] {
+            E2E.config(workloads: [["name": "api", "command": E2E.sh("sleep \(sleep)"), "repeat": 3]],
+                       slos: [["name": "NoRegression", "workload": "api", "objective": "median(wall_time) <= baseline + 20%"]])
+        }
+        try E2E.writeConfig(config("0.1"), in: dir, name: "base.json")
+        try E2E.writeConfig(config("0.2"), in: dir, name: "head.json")
+        let base = try E2E.cleanroom(["run", "-c", "base.json", "-o", "base", "--history", "h.db", "--label", "branch=main"], in: dir)
+        XCTAssertEqual(base.code, 0, "\(base)")
+        let head = try E2E.cleanroom(["run", "-c", "head.json", "-o", "head", "--history", "h.db", "--label", "branch=main",
+                                      "--baseline", "history"], in: dir)
+        XCTAssertEqual(head.code, 1, "twice as slow as main's history: \(head)")
+        let headReport = try E2E.report(dir + "/head/report.json")
+        let threshold = try XCTUnwrap(E2E.slo(headReport, "NoRegression")?["threshold"] as? Double)
+        let baseMedian = try XCTUnwrap(Statistics.aggregate(.median, E2E.wallTimes(try E2E.report(dir + "/base/report.json"), "api")))
+        XCTAssertEqual(threshold, baseMedian * 1.2, accuracy: 1e-9, "the baseline is main's one recorded report")
+
+        let other = try E2E.cleanroom(["run", "-c", "head.json", "-o", "other", "--history", "h.db", "--label", "branch=feature",
+                                       "--baseline", "history", "--repeat", "2"], in: dir)
+        XCTAssertEqual(other.code, 0, "\(other)")
+        let reason = E2E.slo(try E2E.report(dir + "/other/report.json"), "NoRegression")?["reason"] as? String ?? ""
+        XCTAssertTrue(reason.contains("history") && reason.contains("branch=feature"), reason)
+        let strict = try E2E.cleanroom(["run", "-c", "head.json", "-o", "strict", "--history", "h.db", "--label", "branch=nobody",
+                                        "--baseline", "history", "--repeat", "2", "--strict"], in: dir)
+        XCTAssertEqual(strict.code, 1, "\(strict)")
+        XCTAssertEqual(try E2E.cleanroom(["run", "-c", "head.json", "-o", "x", "--baseline", "history"], in: dir).code, 2,
+                       "--baseline history needs a history")
+    }
 }
