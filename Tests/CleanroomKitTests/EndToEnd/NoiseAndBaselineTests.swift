@@ -156,6 +156,8 @@ final class NoiseAndBaselineTests: XCTestCase {
         XCTAssertEqual(tight.code, 1, "\(tight)")
         XCTAssertTrue(tight.out.contains("FAIL"), tight.out)
         XCTAssertEqual(try E2E.cleanroom(["check", "missing.json"], in: dir).code, 2)
+        try "{\"version\": 1, \"workloads\": []}".write(toFile: dir + "/broken.json", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try E2E.cleanroom(["check", "out/report.json", "-c", "broken.json"], in: dir).code, 2, "a bad -c is a config error")
         XCTAssertEqual(try E2E.cleanroom(["check", "slo.json"], in: dir).code, 2, "not a report")
 
         // A failed workload stays failed when re-judged (exit code 1 twice).

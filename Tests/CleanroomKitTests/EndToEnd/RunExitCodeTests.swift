@@ -211,6 +211,7 @@ final class RunExitCodeTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ran"), "the workload must not run unconfined")
         let report = try E2E.report(dir + "/out/report.json")
         XCTAssertEqual(report["verdict"] as? String, "error")
+        XCTAssertEqual(try E2E.cleanroom(["check", "out/report.json"], in: dir).code, 3, "check keeps the environment error")
         E2E.assertNothingLeft(cleanroomPID: r.pid)
     }
 
@@ -270,6 +271,17 @@ final class RunExitCodeTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: dir + "/count", encoding: .utf8), "6\n")
         XCTAssertEqual(E2E.status(report, "Sure"), "pass")
         XCTAssertTrue(r.err.contains("adding a run"), r.err)
+
+        // With "noise": "off" the point value alone decides: no interval, no runs added.
+        try FileManager.default.removeItem(atPath: dir + "/count")
+        try E2E.writeConfig(E2E.config(
+            workloads: [["name": "flappy", "command": E2E.sh(script), "repeat": 3, "max_repeat": 6, "noise": "off"]],
+            slos: [["name": "Median", "workload": "flappy", "objective": "median(wall_time) <= 150ms"]]), in: dir)
+        let off = try E2E.cleanroom(["run", "-o", "off"], in: dir)
+        XCTAssertEqual(off.code, 0, "runs 40, 300, 40 ms: median 40 ms: \(off)")
+        let offReport = try E2E.report(dir + "/off/report.json")
+        XCTAssertNil(E2E.slo(offReport, "Median")?["ci"])
+        XCTAssertEqual(E2E.measuredRuns(offReport, "flappy").count, 3)
     }
 
     // MARK: 130
@@ -325,5 +337,8 @@ final class RunExitCodeTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/never-set-up"), "not even a setup", file: file, line: line)
         XCTAssertTrue(r.out.contains("INTERRUPTED"), r.out, file: file, line: line)
         for m in markers { E2E.assertNothingLeft(cleanroomPID: pid, marker: m, file: file, line: line) }
+        // The partial report re-judges and merges as interrupted too.
+        XCTAssertEqual(try E2E.cleanroom(["check", "out/report.json"], in: dir).code, 130, file: file, line: line)
+        XCTAssertEqual(try E2E.cleanroom(["merge", "out/report.json", "-o", "merged"], in: dir).code, 130, file: file, line: line)
     }
 }

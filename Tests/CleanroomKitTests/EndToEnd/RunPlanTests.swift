@@ -188,4 +188,20 @@ final class RunPlanTests: XCTestCase {
         XCTAssertEqual(try E2E.cleanroom(["run", "-c", "head.json", "-o", "x", "--baseline", "history"], in: dir).code, 2,
                        "--baseline history needs a history")
     }
+
+    /// `-c` from another directory: a workload's relative `cwd` is the config file's directory,
+    /// `-o` is relative to where cleanroom was started.
+    func testConfigElsewhereResolvesCwdFromTheConfigFile() throws {
+        let dir = E2E.scratch()
+        try FileManager.default.createDirectory(atPath: dir + "/ci/work", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/elsewhere", withIntermediateDirectories: true)
+        try E2E.writeConfig(E2E.config(
+            workloads: [["name": "w", "command": E2E.sh("pwd > where.txt"), "cwd": "work", "repeat": 1]],
+            slos: [["name": "Quick", "workload": "w", "objective": "max(wall_time) <= 5s"]]), in: dir + "/ci")
+        let r = try E2E.cleanroom(["run", "-c", "../ci/slo.json", "-o", "out"], in: dir + "/elsewhere")
+        XCTAssertEqual(r.code, 0, "\(r)")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/ci/work/where.txt", encoding: .utf8),
+                       URL(fileURLWithPath: dir + "/ci/work").resolvingSymlinksInPath().path + "\n")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/elsewhere/out/report.json"))
+    }
 }
