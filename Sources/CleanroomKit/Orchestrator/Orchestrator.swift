@@ -151,7 +151,8 @@ public final class Orchestrator {
             let prep = helper(.prepare, w.prepare, index)
             var record: RunRecord
             if !prep.ok {
-                if setupError != nil { return false }
+                // A prepare killed by a signal is not a failed run: the run never happened.
+                if setupError != nil || interrupts.isInterrupted { return false }
                 record = RunRecord(index: index, warmup: warmup, outcome: .error, detail: prep.why)
             } else {
                 // The prepare may have run into a signal: start nothing more then.

@@ -298,23 +298,32 @@ final class RunExitCodeTests: XCTestCase {
                       alsoRunning: nil)
     }
 
+    /// A signal during a `prepare`: the run it prepared never happens and is not recorded as failed.
+    func testSIGINTDuringPrepare() throws {
+        let sleepArg = "28.\(Int.random(in: 100_000...999_999))"
+        try interrupt(with: SIGINT, long: { marker in E2E.sh("echo \(marker)") }, alsoRunning: sleepArg,
+                      prepare: E2E.sh("sleep \(sleepArg)"), longRuns: 0)
+    }
+
     /// Starts a run of three workloads (quick, long, never), sends `sig` to the cleanroom process
     /// by PID while `long` runs, and checks exit 130 within 2 s + kill_grace, the partial
     /// `interrupted` report, and that no process or cgroup of the run is left.
     private func interrupt(with sig: Int32, long: (String) -> [String], alsoRunning: String?,
+                           prepare: [String]? = nil, longRuns: Int = 1,
                            file: StaticString = #filePath, line: UInt = #line) throws {
         let dir = E2E.scratch()
         let marker = "e2e-interrupt-\(UUID().uuidString.prefix(8))"
         let killGrace = 1.0
         try E2E.writeConfig(E2E.config(
             workloads: [["name": "quick", "command": E2E.sh("true"), "repeat": 1],
-                        ["name": "long", "command": long(marker), "kill_grace": "\(Int(killGrace * 1000))ms"],
+                        ["name": "long", "command": long(marker), "kill_grace": "\(Int(killGrace * 1000))ms"]
+                            .merging(prepare.map { ["prepare": $0] } ?? [:]) { a, _ in a },
                         ["name": "never", "command": E2E.sh("touch never-ran"), "setup": E2E.sh("touch never-set-up")]],
             slos: [["name": "Any", "workload": "*", "objective": "max(wall_time) <= 60s"]]), in: dir)
         let running = try E2E.Running(["run", "-o", "out"], in: dir, env: E2E.environment)
         let pid = running.pid
         defer { if running.process.isRunning { kill(pid, SIGKILL) } }
-        let markers = [marker] + (alsoRunning.map { [$0] } ?? [])
+        let markers = (prepare == nil ? [marker] : []) + (alsoRunning.map { [$0] } ?? [])
         var waited = 0
         while markers.contains(where: { E2E.processes(containing: $0).isEmpty }) && waited < 500 {
             usleep(20_000); waited += 1
@@ -331,7 +340,9 @@ final class RunExitCodeTests: XCTestCase {
         let report = try E2E.report(dir + "/out/report.json")
         XCTAssertEqual(report["verdict"] as? String, "interrupted", file: file, line: line)
         XCTAssertEqual(E2E.measuredRuns(report, "quick").count, 1, "what finished before the signal is kept", file: file, line: line)
-        XCTAssertEqual(E2E.measuredRuns(report, "long").count, 1, file: file, line: line)
+        let longRecords = E2E.runs(report, "long")
+        XCTAssertEqual(longRecords.count, longRuns, "\(longRecords)", file: file, line: line)
+        XCTAssertTrue(longRecords.allSatisfy { $0["outcome"] as? String == "killed" }, "\(longRecords)", file: file, line: line)
         XCTAssertNil(E2E.workload(report, "never")?["runs"].flatMap { ($0 as? [Any])?.first }, file: file, line: line)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/never-ran"), "nothing starts after the signal", file: file, line: line)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/never-set-up"), "not even a setup", file: file, line: line)
