@@ -191,9 +191,16 @@ public final class Orchestrator {
                                        reason: "\(pending.map(\.name).joined(separator: ", ")) within noise of the threshold")
                     going = oneRun(warmup: false)
                 }
-                // Once set up, always torn down (after a signal too: it undoes what setup did).
-                let down = helper(.teardown, w.teardown, 0)
-                if !down.ok { failed = true; report.error = down.why }
+                // After a signal the teardown is not started: it would delay the exit by as long as
+                // it takes (the contract is 130 within 2 s + kill_grace), and a second teardown of
+                // every sandbox may kill it half-way anyway. Processes setup left behind died with
+                // its cgroup; what it wrote stays.
+                if interrupts.isInterrupted {
+                    if w.teardown != nil { progress.message("  \(w.name): interrupted: teardown not run") }
+                } else {
+                    let down = helper(.teardown, w.teardown, 0)
+                    if !down.ok { failed = true; report.error = down.why }
+                }
             }
         }
         report.stats = judge.stats(for: report.runs)

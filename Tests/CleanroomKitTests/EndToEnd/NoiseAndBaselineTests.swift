@@ -114,7 +114,12 @@ final class NoiseAndBaselineTests: XCTestCase {
         XCTAssertEqual(cmp.code, 0, "\(cmp)")
         let wallLine = try XCTUnwrap(cmp.out.split(separator: "\n").first { $0.contains("wall_time") }, cmp.out)
         XCTAssertTrue(wallLine.contains("slower"), String(wallLine))
-        XCTAssertTrue(cmp.out.lowercased().contains("p"), cmp.out)
+        let header = cmp.out.split(separator: "\n").first.map(String.init) ?? ""
+        XCTAssertEqual(header.split(separator: " ").map(String.init),
+                       ["workload", "metric", "base", "head", "change", "95%", "CI", "p", "result"], "a table: \(cmp.out)")
+        let cells = wallLine.split(separator: " ").map(String.init)
+        let p = try XCTUnwrap(cells.dropLast().last.flatMap(Double.init), String(wallLine))
+        XCTAssertLessThan(p, 0.05, "5 runs a side (no overlap: exact Mann–Whitney p = 2/252 ≈ 0.008)")
         let json = try E2E.cleanroom(["compare", "base/report.json", "head/report.json", "--format", "json"], in: dir)
         XCTAssertEqual(json.code, 0)
         XCTAssertTrue(json.out.contains("\"slower\""), json.out)

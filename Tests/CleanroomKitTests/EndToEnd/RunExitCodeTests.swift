@@ -234,6 +234,10 @@ final class RunExitCodeTests: XCTestCase {
         XCTAssertTrue(degraded.contains { $0.contains("disk") }, "host.degraded says what was not enforced: \(degraded)")
         XCTAssertTrue(lax.out.contains("degraded:") || lax.err.contains("disk"), "the console says it too: \(lax)")
 
+        XCTAssertEqual(try E2E.cleanroom(["check", "lax/report.json"], in: dir).code, 0)
+        XCTAssertEqual(try E2E.cleanroom(["check", "lax/report.json", "--strict"], in: dir).code, 3,
+                       "check --strict: the saved report says what was not enforced")
+
         try FileManager.default.removeItem(atPath: shm + "/ran")
         let strict = try E2E.cleanroom(["run", "-o", "strict", "--strict"], in: dir)
         XCTAssertEqual(strict.code, 3, "\(strict)")
@@ -316,7 +320,8 @@ final class RunExitCodeTests: XCTestCase {
         let killGrace = 1.0
         try E2E.writeConfig(E2E.config(
             workloads: [["name": "quick", "command": E2E.sh("true"), "repeat": 1],
-                        ["name": "long", "command": long(marker), "kill_grace": "\(Int(killGrace * 1000))ms"]
+                        ["name": "long", "command": long(marker), "kill_grace": "\(Int(killGrace * 1000))ms",
+                         "teardown": E2E.sh("sleep 5; touch torn-down")]
                             .merging(prepare.map { ["prepare": $0] } ?? [:]) { a, _ in a },
                         ["name": "never", "command": E2E.sh("touch never-ran"), "setup": E2E.sh("touch never-set-up")]],
             slos: [["name": "Any", "workload": "*", "objective": "max(wall_time) <= 60s"]]), in: dir)
@@ -346,6 +351,7 @@ final class RunExitCodeTests: XCTestCase {
         XCTAssertNil(E2E.workload(report, "never")?["runs"].flatMap { ($0 as? [Any])?.first }, file: file, line: line)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/never-ran"), "nothing starts after the signal", file: file, line: line)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/never-set-up"), "not even a setup", file: file, line: line)
+        XCTAssertTrue(r.err.contains("teardown not run"), "a (slow) teardown is not started after the signal: \(r.err)", file: file, line: line)
         XCTAssertTrue(r.out.contains("INTERRUPTED"), r.out, file: file, line: line)
         for m in markers { E2E.assertNothingLeft(cleanroomPID: pid, marker: m, file: file, line: line) }
         // The partial report re-judges and merges as interrupted too.
