@@ -5,6 +5,16 @@ import XCTest
 import Glibc
 #endif
 
+/// Base class of the end-to-end tests: skips without root or the built binary, and removes the
+/// scratch directories of a test that passed.
+class EndToEndTestCase: XCTestCase {
+    override func setUpWithError() throws { try E2E.requireRunnable() }
+    override func tearDown() {
+        E2E.removeScratch(keep: !(testRun?.hasSucceeded ?? false))
+        super.tearDown()
+    }
+}
+
 /// End-to-end helpers: run the built `cleanroom` binary on slo.json files written to scratch
 /// directories, with real workloads in real sandboxes, and read what it wrote.
 enum E2E {
@@ -31,7 +41,18 @@ enum E2E {
     static func scratch() -> String {
         let dir = TestFixtures.repoRoot.appendingPathComponent(".build/e2e-tests/\(getpid())-\(UUID().uuidString.prefix(8))").path
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        scratchLock.lock(); scratchDirs.append(dir); scratchLock.unlock()
         return dir
+    }
+
+    private static let scratchLock = NSLock()
+    nonisolated(unsafe) private static var scratchDirs: [String] = []
+
+    /// Removes the scratch directories made so far; kept when the test failed, to look into.
+    static func removeScratch(keep: Bool) {
+        scratchLock.lock(); let dirs = scratchDirs; scratchDirs = []; scratchLock.unlock()
+        guard !keep else { return }
+        for d in dirs { try? FileManager.default.removeItem(atPath: d) }
     }
 
     struct Result: CustomStringConvertible {

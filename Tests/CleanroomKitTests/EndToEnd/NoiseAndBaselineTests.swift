@@ -7,8 +7,7 @@ import Glibc
 
 /// Noise (runs added while the interval straddles), baselines (`baseline + 10%`, no_data,
 /// --strict), `check` re-judging and `compare`, end to end with real timed workloads.
-final class NoiseAndBaselineTests: XCTestCase {
-    override func setUpWithError() throws { try E2E.requireRunnable() }
+final class NoiseAndBaselineTests: EndToEndTestCase {
 
     /// A workload whose wall time is uniform over roughly 50–150 ms (a random sleep of 10–110 ms
     /// plus the interpreter's start, ~40 ms here) against `median(wall_time) <= 100ms`. Which side of the line

@@ -7,8 +7,7 @@ import Glibc
 
 /// `cleanroom run` end to end, one test per exit-code path of the contract (SPEC "Exit codes"),
 /// each with real workloads in real sandboxes.
-final class RunExitCodeTests: XCTestCase {
-    override func setUpWithError() throws { try E2E.requireRunnable() }
+final class RunExitCodeTests: EndToEndTestCase {
 
     // MARK: 0
 
@@ -99,6 +98,15 @@ final class RunExitCodeTests: XCTestCase {
         XCTAssertEqual(run["outcome"] as? String, "failed")
         XCTAssertEqual(run["exit_code"] as? Int, 7)
         XCTAssertEqual(E2E.status(report, "Generous"), "pass", "the objective passed: the workload alone fails the gate")
+    }
+
+    func testCommandThatCannotStartExitsOne() throws {
+        let (r, report, run) = try runFailing(["name": "typo", "command": ["no-such-command-e2e", "--x"]])
+        XCTAssertEqual(r.code, 1, "\(r)")
+        XCTAssertEqual(report["verdict"] as? String, "fail")
+        XCTAssertEqual(run["outcome"] as? String, "error")
+        XCTAssertTrue((run["detail"] as? String ?? "").contains("command not found: no-such-command-e2e"), "\(run)")
+        XCTAssertEqual(E2E.status(report, "Generous"), "no_data", "a run that never started has no wall_time")
     }
 
     func testExpectExit() throws {

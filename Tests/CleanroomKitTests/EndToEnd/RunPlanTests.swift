@@ -7,8 +7,7 @@ import Glibc
 
 /// `cleanroom run` end to end: what runs, in what order, and what is judged — levels, `*`,
 /// positional workload selection, setup/prepare/teardown, warmups.
-final class RunPlanTests: XCTestCase {
-    override func setUpWithError() throws { try E2E.requireRunnable() }
+final class RunPlanTests: EndToEndTestCase {
 
     func testAFailingWarnObjectiveKeepsExitZero() throws {
         let dir = E2E.scratch()

@@ -8,8 +8,7 @@ import Glibc
 /// `run --shard K/N` over a CI matrix and `merge` of the shard reports, against one unsharded run
 /// of the same file. Objective statuses are deterministic by construction: every threshold is
 /// far from the values (a 20–60 ms workload against 5 s, or against ≥ 3 s).
-final class ShardMergeTests: XCTestCase {
-    override func setUpWithError() throws { try E2E.requireRunnable() }
+final class ShardMergeTests: EndToEndTestCase {
 
     func testShardsCoverEveryWorkloadOnceAndMergeJudgesLikeOneRun() throws {
         let dir = E2E.scratch()
