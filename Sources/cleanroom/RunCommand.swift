@@ -13,8 +13,9 @@ struct RunCommand: ParsableCommand {
         Per workload: `setup` once; warmup runs (reported, never judged); measured runs, each \
         after its `prepare`; while an objective's 95% confidence interval straddles its threshold, \
         one more measured run (up to max_repeat); `teardown` once. Every run is a fresh sandbox. \
-        On SIGINT/SIGTERM every sandbox is killed at once, nothing more starts (no teardown \
-        either), and a partial report marked interrupted is written.
+        On SIGINT/SIGTERM every sandbox is killed at once, nothing more starts but the \
+        teardown of workloads already set up (given 1.5 s), and a partial report marked \
+        interrupted is written.
 
         Exit codes: 0 pass · 1 an objective or a workload failed · 2 usage or config error \
         (nothing run) · 3 the sandbox could not be set up (or --strict and something was not \

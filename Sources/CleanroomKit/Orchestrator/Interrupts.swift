@@ -15,6 +15,9 @@ public final class Interrupts: @unchecked Sendable {
     public private(set) var signalNumber: Int32 = 0
 
     private var watchingSignals = false
+    /// Set once `fire` has run every callback (each tears the sandboxes down once more).
+    private let settled = NSCondition()
+    private var isSettled = false
 
     /// True from the moment a signal is caught. The signal watcher records the signal *before* it
     /// tears the sandboxes down and only then runs the callbacks, so a run killed by the teardown
@@ -45,10 +48,20 @@ public final class Interrupts: @unchecked Sendable {
         lock.unlock()
         guard !already else { return }
         for cb in cbs { cb() }
+        settled.lock(); isSettled = true; settled.broadcast(); settled.unlock()
+    }
+
+    /// Waits, up to `timeout` seconds, until the interrupt's callbacks have all run. A sandbox
+    /// started after that (a teardown) is not killed by them half-way.
+    public func waitUntilSettled(timeout: Double) {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        settled.lock(); defer { settled.unlock() }
+        while !isSettled, settled.wait(until: deadline) {}
     }
 
     /// For tests: forget an earlier interrupt.
     public func reset() {
         lock.lock(); flag = false; signalNumber = 0; callbacks.removeAll(); watchingSignals = false; lock.unlock()
+        settled.lock(); isSettled = false; settled.unlock()
     }
 }

@@ -56,6 +56,10 @@ public final class Orchestrator {
         var setupError: String?
     }
 
+    /// Seconds a teardown may take when it runs after SIGINT/SIGTERM (then SIGTERM, and SIGKILL
+    /// after kill_grace, as for any timeout).
+    public static let teardownTimeoutAfterInterrupt = 1.5
+
     public func run() -> Report {
         let startedAt = Date()
         let workloads = selectedWorkloads
@@ -116,9 +120,9 @@ public final class Orchestrator {
         var index = 0
         var measured = 0
 
-        func job(_ kind: RunJob.Kind, _ command: [String], _ idx: Int) -> RunJob {
+        func job(_ kind: RunJob.Kind, _ command: [String], _ idx: Int, workload: WorkloadPlan? = nil) -> RunJob {
             let rel = kind.isRunKind ? "runs/\(dirName)/\(idx)" : "runs/\(dirName)/\(kind.rawValue)\(kind == .prepare ? "-\(idx)" : "")"
-            return RunJob(workload: w, command: command, kind: kind, index: idx,
+            return RunJob(workload: workload ?? w, command: command, kind: kind, index: idx,
                           outputDirectory: options.outputDirectory + "/" + rel, outputRelative: rel)
         }
 
@@ -128,15 +132,16 @@ public final class Orchestrator {
                 return try executor.execute(j)
             } catch {
                 setupError = "\(error)"
-                progress.message("  \(w.name): sandbox could not be set up: \(error)")
+                // The error says what failed ("sandbox could not be set up: …", "not enforced …").
+                progress.message("  \(w.name): \(error)")
                 return nil
             }
         }
 
         /// An unmeasured helper command; false when it did not succeed.
-        func helper(_ kind: RunJob.Kind, _ command: [String]?, _ idx: Int) -> (ok: Bool, why: String?) {
+        func helper(_ kind: RunJob.Kind, _ command: [String]?, _ idx: Int, workload: WorkloadPlan? = nil) -> (ok: Bool, why: String?) {
             guard let command else { return (true, nil) }
-            guard let r = execute(job(kind, command, idx)) else { return (false, setupError) }
+            guard let r = execute(job(kind, command, idx, workload: workload)) else { return (false, setupError) }
             if r.outcome == .ok && r.exitCode == 0 { return (true, nil) }
             let why = "\(kind.rawValue) \(command.joined(separator: " ")) ended \(r.outcome.rawValue)"
                 + (r.exitCode.map { " (exit \($0))" } ?? "") + (r.detail.map { ": \($0)" } ?? "")
@@ -191,18 +196,21 @@ public final class Orchestrator {
                                        reason: "\(pending.map(\.name).joined(separator: ", ")) within noise of the threshold")
                     going = oneRun(warmup: false)
                 }
-                // After a signal the teardown is not started: it would delay the exit by as long as
-                // it takes (the contract is 130 within 2 s + kill_grace), and a second teardown of
-                // every sandbox may kill it half-way anyway. Processes setup left behind died with
-                // its cgroup; what it wrote stays.
+                // Once set up, always torn down — after a signal too (it undoes what setup did),
+                // but then only once the signal's own teardown of every sandbox is over (else it
+                // may kill this one half-way) and within a short timeout, so that cleanroom still
+                // exits within 2 s + kill_grace of the signal.
+                var teardownPlan = w
                 if interrupts.isInterrupted {
-                    if w.teardown != nil { progress.message("  \(w.name): interrupted: teardown not run") }
-                } else {
-                    let down = helper(.teardown, w.teardown, 0)
-                    if !down.ok { failed = true; report.error = down.why }
+                    interrupts.waitUntilSettled(timeout: 1)
+                    teardownPlan.timeout = min(w.timeout ?? .infinity, Orchestrator.teardownTimeoutAfterInterrupt)
                 }
+                let down = helper(.teardown, w.teardown, 0, workload: teardownPlan)
+                if !down.ok { failed = true; report.error = down.why }
             }
         }
+        // report.json says why the verdict is `error`, not only the console.
+        if let setupError, report.error == nil { report.error = setupError }
         report.stats = judge.stats(for: report.runs)
         let added = max(0, measured - w.repeatCount)
         let results = slos.map { slo -> ObjectiveResult in
