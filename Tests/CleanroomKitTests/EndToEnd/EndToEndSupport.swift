@@ -10,7 +10,8 @@ import Glibc
 class EndToEndTestCase: XCTestCase {
     override func setUpWithError() throws { try E2E.requireRunnable() }
     override func tearDown() {
-        E2E.removeScratch(keep: !(testRun?.hasSucceeded ?? false))
+        // Not `hasSucceeded`: corelibs XCTest says false until the run has stopped, after tearDown.
+        E2E.removeScratch(keep: (testRun?.totalFailureCount ?? 1) > 0)
         super.tearDown()
     }
 }
