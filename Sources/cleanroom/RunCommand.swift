@@ -12,7 +12,10 @@ struct RunCommand: ParsableCommand {
         discussion: """
         Per workload: `setup` once; warmup runs (reported, never judged); measured runs, each \
         after its `prepare`; while an objective's 95% confidence interval straddles its threshold, \
-        one more measured run (up to max_repeat); `teardown` once. Every run is a fresh sandbox.
+        one more measured run (up to max_repeat); `teardown` once. Every run is a fresh sandbox. \
+        On SIGINT/SIGTERM every sandbox is killed at once, nothing more starts but the \
+        teardown of workloads already set up (given 1.5 s), and a partial report marked \
+        interrupted is written.
 
         Exit codes: 0 pass · 1 an objective or a workload failed · 2 usage or config error \
         (nothing run) · 3 the sandbox could not be set up (or --strict and something was not \
@@ -78,13 +81,6 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("no such workload in \(plan.source): \(hints.joined(separator: ", ")); workloads: \(names.joined(separator: ", "))")
         }
         let outDir = URL(fileURLWithPath: output).standardizedFileURL.path
-        do {
-            try AtomicFile.ensureDirectory(outDir)
-            try AtomicFile.checkWritable(outDir)
-        } catch {
-            fputs("cleanroom run: cannot write reports to \(output): \(error)\n", stderr)
-            throw ExitCode(ExitStatus.usage)
-        }
         let history = try judging.openHistory(command: "run")
 
         var options = RunOptions(outputDirectory: outDir, parallel: parallel, strict: judging.strict,
@@ -94,6 +90,18 @@ struct RunCommand: ParsableCommand {
         let probe = Orchestrator(plan: plan, options: options, executor: executor, judge: AnalysisJudge(), progress: progress)
         options.baseline = try judging.loadBaseline(command: "run", labels: labelMap,
                                                     workloads: probe.selectedWorkloads.map(\.name))
+        if options.baseline == nil, judging.baseline == "history" {
+            options.noBaselineReason = "--baseline history: no recorded report"
+                + (labelMap["branch"].map { " with branch=\($0)" } ?? "") + " has runs of these workloads"
+        }
+        // Only now, with every input read, is anything created: exit 2 leaves no trace.
+        do {
+            try AtomicFile.ensureDirectory(outDir)
+            try AtomicFile.checkWritable(outDir)
+        } catch {
+            fputs("cleanroom run: cannot write reports to \(output): \(error)\n", stderr)
+            throw ExitCode(ExitStatus.usage)
+        }
         if probe.selectedWorkloads.isEmpty {
             progress.message("no workload to run" + (options.shard.map { " in shard \($0)" } ?? ""))
         }

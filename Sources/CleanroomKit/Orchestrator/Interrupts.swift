@@ -14,9 +14,17 @@ public final class Interrupts: @unchecked Sendable {
     private var callbacks: [() -> Void] = []
     public private(set) var signalNumber: Int32 = 0
 
+    private var watchingSignals = false
+    /// Set once `fire` has run every callback (each tears the sandboxes down once more).
+    private let settled = NSCondition()
+    private var isSettled = false
+
+    /// True from the moment a signal is caught. The signal watcher records the signal *before* it
+    /// tears the sandboxes down and only then runs the callbacks, so a run killed by the teardown
+    /// must see the signal here already — else its workload would go on to start the next run.
     public var isInterrupted: Bool {
         lock.lock(); defer { lock.unlock() }
-        return flag
+        return flag || (watchingSignals && SignalTeardown.caught != 0)
     }
 
     /// Installs the handlers once; `onInterrupt` runs on the first SIGINT, SIGTERM or SIGHUP, after
@@ -24,6 +32,7 @@ public final class Interrupts: @unchecked Sendable {
     public func install(onInterrupt: @escaping () -> Void) {
         lock.lock()
         callbacks.append(onInterrupt)
+        watchingSignals = true
         lock.unlock()
         SignalTeardown.install(then: { sig in Interrupts.shared.fire(sig) })
     }
@@ -39,10 +48,20 @@ public final class Interrupts: @unchecked Sendable {
         lock.unlock()
         guard !already else { return }
         for cb in cbs { cb() }
+        settled.lock(); isSettled = true; settled.broadcast(); settled.unlock()
+    }
+
+    /// Waits, up to `timeout` seconds, until the interrupt's callbacks have all run. A sandbox
+    /// started after that (a teardown) is not killed by them half-way.
+    public func waitUntilSettled(timeout: Double) {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        settled.lock(); defer { settled.unlock() }
+        while !isSettled, settled.wait(until: deadline) {}
     }
 
     /// For tests: forget an earlier interrupt.
     public func reset() {
-        lock.lock(); flag = false; signalNumber = 0; callbacks.removeAll(); lock.unlock()
+        lock.lock(); flag = false; signalNumber = 0; callbacks.removeAll(); watchingSignals = false; lock.unlock()
+        settled.lock(); isSettled = false; settled.unlock()
     }
 }

@@ -12,6 +12,9 @@ public struct RunOptions: Sendable {
     public var shard: Shard?
     /// Positional WORKLOAD arguments; empty = all.
     public var selected: [String] = []
+    /// Why baseline objectives are no_data when a baseline was asked for and none was found
+    /// (`--baseline history` with no matching history); nil: none was asked for.
+    public var noBaselineReason: String?
 
     public init(outputDirectory: String, parallel: Int = 1, strict: Bool = false, baseline: Report? = nil,
                 labels: [String: String] = [:], shard: Shard? = nil, selected: [String] = []) {
@@ -53,19 +56,32 @@ public final class Orchestrator {
         var setupError: String?
     }
 
+    /// Seconds a teardown may take when it runs after SIGINT/SIGTERM (then SIGTERM, and SIGKILL
+    /// after kill_grace, as for any timeout).
+    public static let teardownTimeoutAfterInterrupt = 1.5
+
     public func run() -> Report {
         let startedAt = Date()
         let workloads = selectedWorkloads
         let slots = Slots<WorkloadOutcome>(count: workloads.count)
 
-        let queue = OperationQueue()
-        queue.maxConcurrentOperationCount = max(1, options.parallel)
-        for (i, w) in workloads.enumerated() {
-            queue.addOperation { [self] in
-                slots.set(i, self.runWorkload(w))
+        // `parallel` plain threads, each taking the next workload in plan order. Not an
+        // OperationQueue: on Linux its pool does not grow past the core count for threads that
+        // block in wait4/read, so `--parallel 4` ran 2 at a time on a 2-core host.
+        let next = Slots<Int>(count: 1)
+        next.set(0, 0)
+        let workers = DispatchGroup()
+        for _ in 0..<min(max(1, options.parallel), max(1, workloads.count)) {
+            workers.enter()
+            let worker = Thread { [self] in
+                while let i = next.take(below: workloads.count) {
+                    slots.set(i, self.runWorkload(workloads[i]))
+                }
+                workers.leave()
             }
+            worker.start()
         }
-        queue.waitUntilAllOperationsAreFinished()
+        workers.wait()
 
         let done = slots.values.compactMap { $0 }
         let results = done.flatMap(\.results)
@@ -96,7 +112,7 @@ public final class Orchestrator {
         let dirName = FileNames.sanitise(w.name)
         let slos = plan.slos.filter { $0.applies(to: w.name) }
         let baseline = options.baseline?.workloads.first { $0.name == w.name }
-        let noBaselineReason: String? = options.baseline == nil ? nil
+        let noBaselineReason: String? = options.baseline == nil ? options.noBaselineReason
             : baseline == nil ? "the baseline has no workload \(w.name)" : nil
         func evaluate(_ slo: SLOPlan) -> (result: ObjectiveResult, needsMoreRuns: Bool) {
             judge.evaluate(slo, workload: report, baseline: baseline, noise: w.noise, noBaselineReason: noBaselineReason)
@@ -104,9 +120,9 @@ public final class Orchestrator {
         var index = 0
         var measured = 0
 
-        func job(_ kind: RunJob.Kind, _ command: [String], _ idx: Int) -> RunJob {
+        func job(_ kind: RunJob.Kind, _ command: [String], _ idx: Int, workload: WorkloadPlan? = nil) -> RunJob {
             let rel = kind.isRunKind ? "runs/\(dirName)/\(idx)" : "runs/\(dirName)/\(kind.rawValue)\(kind == .prepare ? "-\(idx)" : "")"
-            return RunJob(workload: w, command: command, kind: kind, index: idx,
+            return RunJob(workload: workload ?? w, command: command, kind: kind, index: idx,
                           outputDirectory: options.outputDirectory + "/" + rel, outputRelative: rel)
         }
 
@@ -116,15 +132,16 @@ public final class Orchestrator {
                 return try executor.execute(j)
             } catch {
                 setupError = "\(error)"
-                progress.message("  \(w.name): sandbox could not be set up: \(error)")
+                // The error says what failed ("sandbox could not be set up: …", "not enforced …").
+                progress.message("  \(w.name): \(error)")
                 return nil
             }
         }
 
         /// An unmeasured helper command; false when it did not succeed.
-        func helper(_ kind: RunJob.Kind, _ command: [String]?, _ idx: Int) -> (ok: Bool, why: String?) {
+        func helper(_ kind: RunJob.Kind, _ command: [String]?, _ idx: Int, workload: WorkloadPlan? = nil) -> (ok: Bool, why: String?) {
             guard let command else { return (true, nil) }
-            guard let r = execute(job(kind, command, idx)) else { return (false, setupError) }
+            guard let r = execute(job(kind, command, idx, workload: workload)) else { return (false, setupError) }
             if r.outcome == .ok && r.exitCode == 0 { return (true, nil) }
             let why = "\(kind.rawValue) \(command.joined(separator: " ")) ended \(r.outcome.rawValue)"
                 + (r.exitCode.map { " (exit \($0))" } ?? "") + (r.detail.map { ": \($0)" } ?? "")
@@ -139,10 +156,12 @@ public final class Orchestrator {
             let prep = helper(.prepare, w.prepare, index)
             var record: RunRecord
             if !prep.ok {
-                if setupError != nil { return false }
+                // A prepare killed by a signal is not a failed run: the run never happened.
+                if setupError != nil || interrupts.isInterrupted { return false }
                 record = RunRecord(index: index, warmup: warmup, outcome: .error, detail: prep.why)
             } else {
-                guard let r = execute(job(kind, w.command, index)) else { return false }
+                // The prepare may have run into a signal: start nothing more then.
+                guard !interrupts.isInterrupted, let r = execute(job(kind, w.command, index)) else { return false }
                 record = r
                 record.index = index
                 record.warmup = warmup
@@ -156,27 +175,42 @@ public final class Orchestrator {
             return record.outcome != .error && !interrupts.isInterrupted
         }
 
-        progress.workloadStarted(w.name, planned: w.warmup + w.repeatCount)
-        let setup = helper(.setup, w.setup, 0)
-        if !setup.ok {
-            failed = true
-            report.error = setup.why
-        } else {
-            var going = true
-            for _ in 0..<w.warmup where going { going = oneRun(warmup: true) }
-            for _ in 0..<w.repeatCount where going { going = oneRun(warmup: false) }
-            // Noise: while an objective's interval straddles its threshold, add measured runs.
-            while going, measured < w.maxRepeat, !interrupts.isInterrupted {
-                report.stats = judge.stats(for: report.runs)
-                let pending = slos.filter { evaluate($0).needsMoreRuns }
-                guard !pending.isEmpty else { break }
-                progress.runsAdded(w.name, total: measured + 1,
-                                   reason: "\(pending.map(\.name).joined(separator: ", ")) within noise of the threshold")
-                going = oneRun(warmup: false)
+        // After a signal, a workload that has not started yet runs nothing, its setup included:
+        // it stays in the report with no runs (its objectives are no_data).
+        if !interrupts.isInterrupted {
+            progress.workloadStarted(w.name, planned: w.warmup + w.repeatCount)
+            let setup = helper(.setup, w.setup, 0)
+            if !setup.ok {
+                failed = true
+                report.error = setup.why
+            } else {
+                var going = true
+                for _ in 0..<w.warmup where going { going = oneRun(warmup: true) }
+                for _ in 0..<w.repeatCount where going { going = oneRun(warmup: false) }
+                // Noise: while an objective's interval straddles its threshold, add measured runs.
+                while going, measured < w.maxRepeat, !interrupts.isInterrupted {
+                    report.stats = judge.stats(for: report.runs)
+                    let pending = slos.filter { evaluate($0).needsMoreRuns }
+                    guard !pending.isEmpty else { break }
+                    progress.runsAdded(w.name, total: measured + 1,
+                                       reason: "\(pending.map(\.name).joined(separator: ", ")) within noise of the threshold")
+                    going = oneRun(warmup: false)
+                }
+                // Once set up, always torn down — after a signal too (it undoes what setup did),
+                // but then only once the signal's own teardown of every sandbox is over (else it
+                // may kill this one half-way) and within a short timeout, so that cleanroom still
+                // exits within 2 s + kill_grace of the signal.
+                var teardownPlan = w
+                if interrupts.isInterrupted {
+                    interrupts.waitUntilSettled(timeout: 1)
+                    teardownPlan.timeout = min(w.timeout ?? .infinity, Orchestrator.teardownTimeoutAfterInterrupt)
+                }
+                let down = helper(.teardown, w.teardown, 0, workload: teardownPlan)
+                if !down.ok { failed = true; report.error = down.why }
             }
-            let down = helper(.teardown, w.teardown, 0)
-            if !down.ok { failed = true; report.error = down.why }
         }
+        // report.json says why the verdict is `error`, not only the console.
+        if let setupError, report.error == nil { report.error = setupError }
         report.stats = judge.stats(for: report.runs)
         let added = max(0, measured - w.repeatCount)
         let results = slos.map { slo -> ObjectiveResult in
@@ -207,4 +241,15 @@ final class Slots<T>: @unchecked Sendable {
     init(count: Int) { items = Array(repeating: nil, count: count) }
     func set(_ i: Int, _ v: T) { lock.lock(); items[i] = v; lock.unlock() }
     var values: [T?] { lock.lock(); defer { lock.unlock() }; return items }
+}
+
+extension Slots where T == Int {
+    /// Takes the counter in slot 0 and advances it; nil once it has reached `limit`.
+    func take(below limit: Int) -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        let i = items[0] ?? 0
+        guard i < limit else { return nil }
+        items[0] = i + 1
+        return i
+    }
 }

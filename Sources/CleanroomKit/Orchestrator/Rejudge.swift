@@ -39,7 +39,9 @@ public enum Rejudge {
             return r
         }
         out.verdict = Judge.verdict(results: out.slos,
-                                    workloadsFailed: out.workloads.contains { Judge.workloadFailed($0) },
+                                    // A workload whose setup or teardown failed has `error` set (and
+                                    // maybe no runs at all): it failed the original run, so it fails here.
+                                    workloadsFailed: out.workloads.contains { $0.error != nil || Judge.workloadFailed($0) },
                                     strict: strict, degraded: !out.host.degraded.isEmpty,
                                     interrupted: report.verdict == .interrupted,
                                     setupError: report.verdict == .error)
