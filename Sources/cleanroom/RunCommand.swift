@@ -112,8 +112,10 @@ struct RunCommand: ParsableCommand {
         report.cleanroomVersion = CleanroomVersion.string
 
         do { try ReportWriter.write(report, to: outDir, formats: formats) } catch {
+            // The directory was writable when checked before running: this is the environment
+            // (disk full, removed under us), not the user's input, and workloads did run.
             fputs("cleanroom run: cannot write the reports: \(error)\n", stderr)
-            throw ExitCode(ExitStatus.usage)
+            throw ExitCode(ExitStatus.environment)
         }
         if !noAlerts, !plan.webhooks.isEmpty {
             let html = formats.contains(.html) ? outDir + "/report.html" : nil
