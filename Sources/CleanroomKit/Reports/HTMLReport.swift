@@ -18,7 +18,7 @@ public enum HTMLReport {
         <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
         <meta name="color-scheme" content="light dark">
         <title>cleanroom: \(verdict.uppercased()) – \(escape(report.workloads.map(\.name).prefix(3).joined(separator: ", ")))</title>
-        <style>\(css)</style>
+        <style>\(css)\n\(HTMLTrend.css)</style>
         </head>
         <body>
         <main>
@@ -88,7 +88,7 @@ public enum HTMLReport {
     }
 
     private static func meta(_ r: Report) -> String {
-        var rows: [(String, String)] = [("Started", escape(r.startedAt)), ("Finished", escape(r.finishedAt))]
+        var rows: [(String, String)] = [("Started", timestamp(r.startedAt)), ("Finished", timestamp(r.finishedAt))]
         if let d = duration(r.startedAt, r.finishedAt) { rows.append(("Duration", Units.format(d, .duration))) }
         rows.append(("Host", "kernel \(escape(r.host.kernel)) · \(r.host.cpus) CPUs · cgroup \(escape(r.host.cgroup))"))
         if let c = r.config { rows.append(("Config", "<code>\(escape(c))</code>")) }
@@ -146,6 +146,7 @@ public enum HTMLReport {
         }
         s += "<p class=\"muted\">\(measured.count) measured run\(measured.count == 1 ? "" : "s")\(warm > 0 ? ", \(warm) warmup (not measured, not charted)" : "") \(outcomes.joined(separator: " "))</p>"
         s += charts(w, index: i, options: options)
+        s += HTMLTrend.section(options.trends[w.name], workload: w.name, index: i)
         s += statsTable(w, index: i)
         s += runsTable(w, index: i)
         s += denied(w)
@@ -364,6 +365,14 @@ public enum HTMLReport {
         let safe = a.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_./=:,+@%".unicodeScalars.contains($0) }
         if safe && !a.isEmpty { return a }
         return "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// `2026-11-22T10:00:00.123Z` as `2026-11-22 10:00:00 UTC` in a `<time>` element: the ISO
+    /// form broke across lines at its hyphens in the header and is harder to read.
+    static func timestamp(_ iso: String) -> String {
+        var shown = TrendRender.when(iso)
+        if iso.hasSuffix("Z") && shown != iso { shown += " UTC" }
+        return "<time class=\"nowrap\" datetime=\"\(escape(iso))\">\(escape(shown))</time>"
     }
 
     static func duration(_ a: String, _ b: String) -> Double? {
