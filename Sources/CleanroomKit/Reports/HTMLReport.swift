@@ -205,6 +205,11 @@ public enum HTMLReport {
         for (k, pair) in chosen.enumerated() {
             s += "<li><span class=\"swatch s\(k % 8)\" aria-hidden=\"true\"></span>\(escape(pair.1))</li>"
         }
+        let fewest = chosen.map { $0.0.samples!.t.count }.min() ?? 0
+        if fewest <= HTMLChart.markSamplesUpTo {
+            let most = chosen.map { $0.0.samples!.t.count }.max() ?? 0
+            note += " \(fewest == most ? "\(fewest)" : "\(fewest)–\(most)") sample\(most == 1 ? "" : "s") per run: the dots are the samples; the lines only join them."
+        }
         s += "</ul><p class=\"muted small\">\(escape(note))</p>"
         return s
     }
@@ -298,11 +303,23 @@ public enum HTMLReport {
 
     private static func serviceAndCustomNotes(_ w: WorkloadReport) -> String {
         var notes: [String] = []
+        // The same malformed lines in every run (the usual case: one bug in the workload) are one note.
+        var malformed: [(runs: [Int], count: Int, example: String)] = []
         for r in w.runs {
-            if let m = r.customMalformed, m.count > 0 {
-                notes.append("Run \(r.index): \(m.count) malformed custom-metric line\(m.count == 1 ? "" : "s")"
-                             + (m.examples.isEmpty ? "" : ", e.g. <code>\(escape(m.examples[0]))</code>"))
+            guard let m = r.customMalformed, m.count > 0 else { continue }
+            let example = m.examples.isEmpty ? "" : ", e.g. <code>\(escape(m.examples[0]))</code>"
+            if let i = malformed.firstIndex(where: { $0.count == m.count && $0.example == example }) {
+                malformed[i].runs.append(r.index)
+            } else {
+                malformed.append(([r.index], m.count, example))
             }
+        }
+        for m in malformed {
+            let lines = "\(m.count) malformed custom-metric line\(m.count == 1 ? "" : "s")"
+            notes.append(m.runs.count == 1 ? "Run \(m.runs[0]): \(lines)\(m.example)"
+                         : "Runs \(m.runs.map(String.init).joined(separator: ", ")): \(lines) each\(m.example)")
+        }
+        for r in w.runs {
             for (name, svc) in r.services.sorted(by: { $0.key < $1.key }) {
                 if let o = svc.outcome, o != .ok {
                     notes.append("Run \(r.index): service <code>\(escape(name))</code> \(o.rawValue)\(svc.detail.map { ": " + escape($0) } ?? "")")
@@ -411,7 +428,7 @@ public enum HTMLReport {
     th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
     thead th{font-size:12px;color:var(--muted);font-weight:600;border-bottom:2px solid var(--line);white-space:nowrap}
     tbody th{font-weight:normal}.num{text-align:right;white-space:nowrap}td.neg{color:var(--fail);font-weight:600}
-    table.objectives tbody th .name{font-weight:600;margin-right:8px}
+    table.objectives tbody th .name{font-weight:600;margin-right:8px}table.objectives tbody th code{display:inline-block}
     .reason{display:block;color:var(--muted);font-size:12px;margin-top:2px}
     tr.fail{background:var(--fail-bg)}tr.inconclusive,tr.warning{background:var(--inc-bg)}tr.warmup{color:var(--muted)}
     .badge{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid;white-space:nowrap}
