@@ -121,7 +121,7 @@ public enum HTMLReport {
             s += "<th scope=\"row\"><span class=\"name\">\(escape(o.name))</span><code>\(escape(o.objective))</code>"
             if let reason = o.reason { s += "<span class=\"reason\">\(escape(reason))</span>" }
             s += "</th>"
-            s += "<td class=\"nowrap\">\(escape(o.workload))</td>"
+            s += "<td class=\"wl\">\(escape(o.workload))</td>"
             s += "<td class=\"num\">\(ReportText.objectiveValue(o.observed, o))</td>"
             s += "<td class=\"num\">\(ReportText.objectiveValue(o.threshold, o))</td>"
             let neg = (o.margin ?? 0) < 0
@@ -429,6 +429,7 @@ public enum HTMLReport {
     thead th{font-size:12px;color:var(--muted);font-weight:600;border-bottom:2px solid var(--line);white-space:nowrap}
     tbody th{font-weight:normal}.num{text-align:right;white-space:nowrap}td.neg{color:var(--fail);font-weight:600}
     table.objectives tbody th .name{font-weight:600;margin-right:8px}table.objectives tbody th code{display:inline-block}
+    table.objectives tbody th{min-width:18em}table.objectives td.wl{min-width:8em;max-width:16em;overflow-wrap:anywhere}
     .reason{display:block;color:var(--muted);font-size:12px;margin-top:2px}
     tr.fail{background:var(--fail-bg)}tr.inconclusive,tr.warning{background:var(--inc-bg)}tr.warmup{color:var(--muted)}
     .badge{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid;white-space:nowrap}
@@ -443,6 +444,7 @@ public enum HTMLReport {
     svg.chart{width:100%;height:auto;display:block}
     svg .grid line{stroke:var(--line);stroke-width:1}svg .axis{stroke:var(--muted);stroke-width:1}
     svg text{fill:var(--muted);font-size:11px;font-family:inherit}svg text.label{fill:var(--fg);font-size:11.5px}
+    svg.chart:not(.trend) text{font-size:13px}svg.chart:not(.trend) text.label{font-size:13px}
     svg .line{fill:none;stroke-width:1.2;stroke-linejoin:round;opacity:.7}svg .line.em{stroke-width:2.2;opacity:1}
     .s0{stroke:var(--s0);fill:var(--s0)}.s1{stroke:var(--s1);fill:var(--s1)}.s2{stroke:var(--s2);fill:var(--s2)}.s3{stroke:var(--s3);fill:var(--s3)}
     .s4{stroke:var(--s4);fill:var(--s4)}.s5{stroke:var(--s5);fill:var(--s5)}.s6{stroke:var(--s6);fill:var(--s6)}.s7{stroke:var(--s7);fill:var(--s7)}
