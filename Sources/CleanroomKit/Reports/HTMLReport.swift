@@ -121,7 +121,8 @@ public enum HTMLReport {
             s += "<th scope=\"row\"><span class=\"name\">\(escape(o.name))</span><code>\(escape(o.objective))</code>"
             if let reason = o.reason { s += "<span class=\"reason\">\(escape(reason))</span>" }
             s += "</th>"
-            s += "<td class=\"wl\">\(escape(o.workload))</td>"
+            // Usual names stay on one line; a very long one wraps rather than squeeze the objective.
+            s += "<td class=\"\(o.workload.count > 24 ? "wl" : "nowrap")\">\(escape(o.workload))</td>"
             s += "<td class=\"num\">\(ReportText.objectiveValue(o.observed, o))</td>"
             s += "<td class=\"num\">\(ReportText.objectiveValue(o.threshold, o))</td>"
             let neg = (o.margin ?? 0) < 0
@@ -429,7 +430,7 @@ public enum HTMLReport {
     thead th{font-size:12px;color:var(--muted);font-weight:600;border-bottom:2px solid var(--line);white-space:nowrap}
     tbody th{font-weight:normal}.num{text-align:right;white-space:nowrap}td.neg{color:var(--fail);font-weight:600}
     table.objectives tbody th .name{font-weight:600;margin-right:8px}table.objectives tbody th code{display:inline-block}
-    table.objectives tbody th{min-width:18em}table.objectives td.wl{min-width:8em;max-width:16em;overflow-wrap:anywhere}
+    table.objectives tbody th{min-width:18em}table.objectives td.wl{min-width:10em;max-width:16em;overflow-wrap:anywhere}
     .reason{display:block;color:var(--muted);font-size:12px;margin-top:2px}
     tr.fail{background:var(--fail-bg)}tr.inconclusive,tr.warning{background:var(--inc-bg)}tr.warmup{color:var(--muted)}
     .badge{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid;white-space:nowrap}
