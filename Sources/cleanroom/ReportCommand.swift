@@ -46,7 +46,7 @@ struct ReportCommand: ParsableCommand {
             let report = try JSONReport.read(path: reportFile)
             var store: HistoryStore?
             if let history {
-                do { store = try HistoryStore(path: history, create: false) } catch { fail("history \(history): \(error)") }
+                do { store = try HistoryStore(path: history, create: false) } catch { fail("\(error)") }   // the error names the file
             }
             let options = ReportTrends.options(history: store, report: report, formats: formats, command: "report")
             let t0 = DispatchTime.now().uptimeNanoseconds
