@@ -20,6 +20,11 @@ struct ReportCommand: ParsableCommand {
         Examples:
           cleanroom report cleanroom-report/report.json -o out --format html,markdown
           cleanroom report report.json --format junit -o test-results
+          cleanroom report report.json --format html --history ci/history.sqlite   # with trend charts
+
+        With --history, report.html draws each workload's trend from the recorded reports that \
+        started before this one (on its `branch` label, if it has one); a recorded copy of this \
+        very report is the last point, not counted twice. The history is only read.
         """
     )
 
@@ -32,12 +37,20 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "Comma-separated formats: json,csv,html,junit,markdown,openmetrics (or all).")
     var format: String = ReportFormat.defaults.map(\.rawValue).joined(separator: ",")
 
+    @Option(help: ArgumentHelp("Draw trend charts in report.html from this history database (read only).", valueName: "FILE"))
+    var history: String?
+
     func run() throws {
         do {
             let formats = try ReportFormat.parseList(format)
             let report = try JSONReport.read(path: reportFile)
+            var store: HistoryStore?
+            if let history {
+                do { store = try HistoryStore(path: history, create: false) } catch { fail("\(error)") }   // the error names the file
+            }
+            let options = ReportTrends.options(history: store, report: report, formats: formats, command: "report")
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let files = try ReportWriter.render(report, formats: formats)
+            let files = try ReportWriter.render(report, formats: formats, options: options)
             let t1 = DispatchTime.now().uptimeNanoseconds
             let written = try ReportWriter.write(files, to: output)
             let t2 = DispatchTime.now().uptimeNanoseconds

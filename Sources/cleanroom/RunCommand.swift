@@ -111,7 +111,9 @@ struct RunCommand: ParsableCommand {
         var report = orchestrator.run()
         report.cleanroomVersion = CleanroomVersion.string
 
-        do { try ReportWriter.write(report, to: outDir, formats: formats) } catch {
+        // report.html's trend charts: read before the report is recorded (below), so this run is not counted twice.
+        let reportOptions = ReportTrends.options(history: history, report: report, formats: formats, command: "run")
+        do { try ReportWriter.write(report, to: outDir, formats: formats, options: reportOptions) } catch {
             // The directory was writable when checked before running: this is the environment
             // (disk full, removed under us), not the user's input, and workloads did run.
             fputs("cleanroom run: cannot write the reports: \(error)\n", stderr)

@@ -22,6 +22,8 @@ struct HTMLChart {
     var series: [Series]
 
     static let width = 640.0, height = 240.0
+    /// Series with at most this many points get a dot on every sample.
+    static let markSamplesUpTo = 24
     static let left = 58.0, right = 14.0, top = 12.0, bottom = 40.0
 
     /// Keeps at most `maxPoints` points: per bucket the lowest and the highest value in time
@@ -132,6 +134,13 @@ struct HTMLChart {
                 continue
             }
             s += "<polyline class=\"line s\(sr.colour % 8)\(sr.emphasised ? " em" : "")\" points=\"\(pts)\"><title>\(HTMLReport.escape(sr.label))</title></polyline>"
+            // A short run has few samples: mark them, so two points joined by a line are not
+            // read as a measured slope between them.
+            if n <= Self.markSamplesUpTo {
+                for i in 0..<n where sr.t[i].isFinite && sr.v[i].isFinite {
+                    s += "<circle class=\"dot s\(sr.colour % 8)\" cx=\"\(f(x(sr.t[i])))\" cy=\"\(f(y(sr.v[i])))\" r=\"\(sr.emphasised ? "2.6" : "2")\"/>"
+                }
+            }
         }
         s += "</svg>"
         return s

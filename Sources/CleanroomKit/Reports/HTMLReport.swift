@@ -18,7 +18,7 @@ public enum HTMLReport {
         <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
         <meta name="color-scheme" content="light dark">
         <title>cleanroom: \(verdict.uppercased()) – \(escape(report.workloads.map(\.name).prefix(3).joined(separator: ", ")))</title>
-        <style>\(css)</style>
+        <style>\(css)\n\(HTMLTrend.css)</style>
         </head>
         <body>
         <main>
@@ -88,7 +88,7 @@ public enum HTMLReport {
     }
 
     private static func meta(_ r: Report) -> String {
-        var rows: [(String, String)] = [("Started", escape(r.startedAt)), ("Finished", escape(r.finishedAt))]
+        var rows: [(String, String)] = [("Started", timestamp(r.startedAt)), ("Finished", timestamp(r.finishedAt))]
         if let d = duration(r.startedAt, r.finishedAt) { rows.append(("Duration", Units.format(d, .duration))) }
         rows.append(("Host", "kernel \(escape(r.host.kernel)) · \(r.host.cpus) CPUs · cgroup \(escape(r.host.cgroup))"))
         if let c = r.config { rows.append(("Config", "<code>\(escape(c))</code>")) }
@@ -121,7 +121,8 @@ public enum HTMLReport {
             s += "<th scope=\"row\"><span class=\"name\">\(escape(o.name))</span><code>\(escape(o.objective))</code>"
             if let reason = o.reason { s += "<span class=\"reason\">\(escape(reason))</span>" }
             s += "</th>"
-            s += "<td class=\"nowrap\">\(escape(o.workload))</td>"
+            // Usual names stay on one line; a very long one wraps rather than squeeze the objective.
+            s += "<td class=\"\(o.workload.count > 24 ? "wl" : "nowrap")\">\(escape(o.workload))</td>"
             s += "<td class=\"num\">\(ReportText.objectiveValue(o.observed, o))</td>"
             s += "<td class=\"num\">\(ReportText.objectiveValue(o.threshold, o))</td>"
             let neg = (o.margin ?? 0) < 0
@@ -146,6 +147,7 @@ public enum HTMLReport {
         }
         s += "<p class=\"muted\">\(measured.count) measured run\(measured.count == 1 ? "" : "s")\(warm > 0 ? ", \(warm) warmup (not measured, not charted)" : "") \(outcomes.joined(separator: " "))</p>"
         s += charts(w, index: i, options: options)
+        s += HTMLTrend.section(options.trends[w.name], workload: w.name, index: i)
         s += statsTable(w, index: i)
         s += runsTable(w, index: i)
         s += denied(w)
@@ -203,6 +205,11 @@ public enum HTMLReport {
         s += "<ul class=\"legend\">"
         for (k, pair) in chosen.enumerated() {
             s += "<li><span class=\"swatch s\(k % 8)\" aria-hidden=\"true\"></span>\(escape(pair.1))</li>"
+        }
+        let fewest = chosen.map { $0.0.samples!.t.count }.min() ?? 0
+        if fewest <= HTMLChart.markSamplesUpTo {
+            let most = chosen.map { $0.0.samples!.t.count }.max() ?? 0
+            note += " \(fewest == most ? "\(fewest)" : "\(fewest)–\(most)") sample\(most == 1 ? "" : "s") per run: the dots are the samples; the lines only join them."
         }
         s += "</ul><p class=\"muted small\">\(escape(note))</p>"
         return s
@@ -297,11 +304,23 @@ public enum HTMLReport {
 
     private static func serviceAndCustomNotes(_ w: WorkloadReport) -> String {
         var notes: [String] = []
+        // The same malformed lines in every run (the usual case: one bug in the workload) are one note.
+        var malformed: [(runs: [Int], count: Int, example: String)] = []
         for r in w.runs {
-            if let m = r.customMalformed, m.count > 0 {
-                notes.append("Run \(r.index): \(m.count) malformed custom-metric line\(m.count == 1 ? "" : "s")"
-                             + (m.examples.isEmpty ? "" : ", e.g. <code>\(escape(m.examples[0]))</code>"))
+            guard let m = r.customMalformed, m.count > 0 else { continue }
+            let example = m.examples.isEmpty ? "" : ", e.g. <code>\(escape(m.examples[0]))</code>"
+            if let i = malformed.firstIndex(where: { $0.count == m.count && $0.example == example }) {
+                malformed[i].runs.append(r.index)
+            } else {
+                malformed.append(([r.index], m.count, example))
             }
+        }
+        for m in malformed {
+            let lines = "\(m.count) malformed custom-metric line\(m.count == 1 ? "" : "s")"
+            notes.append(m.runs.count == 1 ? "Run \(m.runs[0]): \(lines)\(m.example)"
+                         : "Runs \(m.runs.map(String.init).joined(separator: ", ")): \(lines) each\(m.example)")
+        }
+        for r in w.runs {
             for (name, svc) in r.services.sorted(by: { $0.key < $1.key }) {
                 if let o = svc.outcome, o != .ok {
                     notes.append("Run \(r.index): service <code>\(escape(name))</code> \(o.rawValue)\(svc.detail.map { ": " + escape($0) } ?? "")")
@@ -366,6 +385,14 @@ public enum HTMLReport {
         return "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
+    /// `2026-11-22T10:00:00.123Z` as `2026-11-22 10:00:00 UTC` in a `<time>` element: the ISO
+    /// form broke across lines at its hyphens in the header and is harder to read.
+    static func timestamp(_ iso: String) -> String {
+        var shown = TrendRender.when(iso)
+        if iso.hasSuffix("Z") && shown != iso { shown += " UTC" }
+        return "<time class=\"nowrap\" datetime=\"\(escape(iso))\">\(escape(shown))</time>"
+    }
+
     static func duration(_ a: String, _ b: String) -> Double? {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -402,7 +429,8 @@ public enum HTMLReport {
     th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
     thead th{font-size:12px;color:var(--muted);font-weight:600;border-bottom:2px solid var(--line);white-space:nowrap}
     tbody th{font-weight:normal}.num{text-align:right;white-space:nowrap}td.neg{color:var(--fail);font-weight:600}
-    table.objectives tbody th .name{font-weight:600;margin-right:8px}
+    table.objectives tbody th .name{font-weight:600;margin-right:8px}table.objectives tbody th code{display:inline-block}
+    table.objectives tbody th{min-width:18em}table.objectives td.wl{min-width:10em;max-width:16em;overflow-wrap:anywhere}
     .reason{display:block;color:var(--muted);font-size:12px;margin-top:2px}
     tr.fail{background:var(--fail-bg)}tr.inconclusive,tr.warning{background:var(--inc-bg)}tr.warmup{color:var(--muted)}
     .badge{display:inline-block;padding:0 7px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid;white-space:nowrap}
@@ -417,6 +445,7 @@ public enum HTMLReport {
     svg.chart{width:100%;height:auto;display:block}
     svg .grid line{stroke:var(--line);stroke-width:1}svg .axis{stroke:var(--muted);stroke-width:1}
     svg text{fill:var(--muted);font-size:11px;font-family:inherit}svg text.label{fill:var(--fg);font-size:11.5px}
+    svg.chart:not(.trend) text{font-size:13px}svg.chart:not(.trend) text.label{font-size:13px}
     svg .line{fill:none;stroke-width:1.2;stroke-linejoin:round;opacity:.7}svg .line.em{stroke-width:2.2;opacity:1}
     .s0{stroke:var(--s0);fill:var(--s0)}.s1{stroke:var(--s1);fill:var(--s1)}.s2{stroke:var(--s2);fill:var(--s2)}.s3{stroke:var(--s3);fill:var(--s3)}
     .s4{stroke:var(--s4);fill:var(--s4)}.s5{stroke:var(--s5);fill:var(--s5)}.s6{stroke:var(--s6);fill:var(--s6)}.s7{stroke:var(--s7);fill:var(--s7)}

@@ -6,8 +6,11 @@ public struct ReportOptions: Sendable, Equatable {
     public var maxChartPoints: Int
     /// Up to this many measured runs are overlaid in a chart; beyond it, median/fastest/slowest.
     public var maxOverlaidRuns: Int
-    public init(maxChartPoints: Int = 1000, maxOverlaidRuns: Int = 10) {
-        self.maxChartPoints = maxChartPoints; self.maxOverlaidRuns = maxOverlaidRuns
+    /// Per workload name, the trend charts report.html draws (`HistoryStore.reportTrends(for:)`);
+    /// empty without a history, and then report.html has no trend section.
+    public var trends: [String: [TrendSeries]]
+    public init(maxChartPoints: Int = 1000, maxOverlaidRuns: Int = 10, trends: [String: [TrendSeries]] = [:]) {
+        self.maxChartPoints = maxChartPoints; self.maxOverlaidRuns = maxOverlaidRuns; self.trends = trends
     }
 }
 
