@@ -5,7 +5,7 @@ import Foundation
 /// Options shared by the commands that judge objectives (`run`, `check`, `merge`).
 struct JudgingOptions: ParsableArguments {
     @Option(name: [.customShort("c"), .customLong("config")],
-            help: ArgumentHelp("The slo.json to take objectives from.", valueName: "slo.json"))
+            help: ArgumentHelp("The config: run reads ./slo.json without it; check and merge then judge with the objectives recorded in the reports.", valueName: "slo.json"))
     var config: String?
 
     @Option(help: ArgumentHelp("""
