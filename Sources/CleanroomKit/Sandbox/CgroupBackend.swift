@@ -75,6 +75,13 @@ extension CgroupBackend {
         for parent in parents {
             for entry in SysFS.list(parent) where RunID.isOurs(entry) && !RunID.ownerAlive(entry) {
                 guard seen.insert(entry).inserted else { continue }
+                if entry.hasSuffix("-supervisor") {
+                    // A dead cleanroom's own leaf (cgroup2 in a container / delegated cgroup). What is
+                    // still in it was not a run: never killed; the leaf goes only once it is empty.
+                    let leaf = leftoverGroup(named: entry)
+                    if isEmpty(leaf), remove(leaf).isEmpty { removed.append(entry) }
+                    continue
+                }
                 // A run with services has leaves (`workload`, `svc-NAME`) under its group: those first.
                 var children = Set<String>()
                 for p in parents { for c in SysFS.list(p + "/" + entry) where SysFS.isDirectory(p + "/" + entry + "/" + c) { children.insert(c) } }
