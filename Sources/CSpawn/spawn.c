@@ -611,7 +611,15 @@ static void *cs_warmup_main(void *arg) {
     char *path = arg;
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd >= 0) {
-        ssize_t n = write(fd, "0", 1);   /* blocks for the grace period; the thread then exits */
+        /* Our own TID, not "0": the kernel moves `current` (pid 0) without the global
+         * cgroup_threadgroup_rwsem, so "0" would not start the grace period at all. */
+        char buf[16];
+        int len = 0;
+        char digits[12]; int nd = 0;
+        long tid = syscall(SYS_gettid);
+        do { digits[nd++] = (char)('0' + tid % 10); tid /= 10; } while (tid > 0);
+        while (nd > 0) buf[len++] = digits[--nd];
+        ssize_t n = write(fd, buf, (size_t)len);   /* waits for the grace period; then we exit */
         (void)n;
         close(fd);
     }

@@ -181,7 +181,7 @@ int cspawn_recv_fd(int sock);
 
 /* cgroup v1 start-up: moving a task between v1 cgroups first waits for an RCU grace period
  * (cgroup_threadgroup_rwsem's rcu_sync, ~7-11 ms after idle), later moves within that window are
- * fast. This starts a detached thread that moves *itself* (a thread: v1 `tasks`, "0" = the writer)
+ * fast. This starts a detached thread that moves *itself* (a thread: v1 `tasks`, its own TID)
  * into `tasks_path` — a cleanroom-owned group holding nothing else — and exits, so the grace period
  * runs while the caller goes on preparing the run. 0 or -errno (the thread could not start). */
 int cspawn_cgroup_warmup(const char *tasks_path);

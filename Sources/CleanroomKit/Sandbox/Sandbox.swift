@@ -135,11 +135,7 @@ public final class Sandbox {
     func execute(index: Int, warmup: Bool) throws -> RunRecord {
         let t0 = Monotonic.nowNS
         let req = request
-        // v1: the grace period of the first cgroup move starts now, not after the clone.
-        let runID = RunID.next()
-        let warmUpDir = (backend as? CgroupV1Backend)?.warmUpMoves(runID: runID)
-        defer { if let d = warmUpDir { (backend as? CgroupV1Backend)?.endWarmUp(d) } }
-        if warmUpDir != nil { SpawnTrace.mark("v1 move warm-up started") }
+
         guard !req.command.isEmpty else { throw SandboxError.setup("empty command") }
         var degraded = Sandbox.degradations(for: req, host: host)
         if req.strict && !degraded.isEmpty { throw SandboxError.notEnforced(degraded) }
@@ -171,26 +167,9 @@ public final class Sandbox {
         }
 
         SpawnTrace.mark("output dir, env, PATH lookup")
-        let program: SeccompProgram?
-        do { program = try SeccompPolicy.program(for: req.settings.seccomp, notify: host.seccompNotify) } catch {
-            throw SandboxError.setup("\(error)")
-        }
-        // Services get the same policy without a listener: their denials are refused, not counted.
+        // The cgroup, with its limits (before the seccomp compile: see the warm-up below).
         let services = req.services
-        var serviceProgram: SeccompProgram?
-        if !services.isEmpty {
-            guard host.canUseNamespaces else {
-                record.detail = "services need the run's own namespaces, which this host cannot create"
-                writeOutputs(TailBuffer(capacity: 0), TailBuffer(capacity: 0))
-                return record
-            }
-            do { serviceProgram = try SeccompPolicy.program(for: req.settings.seccomp, notify: false) } catch {
-                throw SandboxError.setup("\(error)")
-            }
-        }
-
-        SpawnTrace.mark("seccomp compiled")
-        // The cgroup, with its limits.
+        let runID = RunID.next()
         let needDevice = req.limits.diskReadRate != nil || req.limits.diskWriteRate != nil || backend is CgroupV1Backend
         let device = needDevice ? BlockDevice.holding(req.cwd).0 : nil
         // With services: R (no process) → R/workload (limits; the init and the workload) + R/svc-NAME.
@@ -200,6 +179,13 @@ public final class Sandbox {
         }
         let group = groups.workload
         SpawnTrace.mark("cgroups created with limits")
+        // v1: the RCU grace period the first cgroup move waits for starts now, on a throwaway
+        // thread, and runs while we compile seccomp, clone and the init sets up. It holds the
+        // kernel's cgroup_mutex while it waits, so it starts only after our mkdirs, and the init is
+        // then cloned without CLONE_INTO_CGROUP (which takes that mutex too) and joins by writes.
+        let warmUpDir = (backend as? CgroupV1Backend)?.warmUpMoves(runID: runID)
+        defer { if let d = warmUpDir { (backend as? CgroupV1Backend)?.endWarmUp(d) } }
+        if warmUpDir != nil { SpawnTrace.mark("v1 move warm-up started") }
         degraded = Sandbox.unique(degraded + group.degraded)
         if req.strict && !degraded.isEmpty {
             _ = groups.remove(backend)
@@ -219,6 +205,25 @@ public final class Sandbox {
             for fd in fds where fd >= 0 { close(fd) }
             if !spawned { _ = groups.remove(backend) }
         }
+
+        let program: SeccompProgram?
+        do { program = try SeccompPolicy.program(for: req.settings.seccomp, notify: host.seccompNotify) } catch {
+            throw SandboxError.setup("\(error)")
+        }
+        // Services get the same policy without a listener: their denials are refused, not counted.
+        var serviceProgram: SeccompProgram?
+        if !services.isEmpty {
+            guard host.canUseNamespaces else {
+                record.detail = "services need the run's own namespaces, which this host cannot create"
+                writeOutputs(TailBuffer(capacity: 0), TailBuffer(capacity: 0))
+                return record
+            }
+            do { serviceProgram = try SeccompPolicy.program(for: req.settings.seccomp, notify: false) } catch {
+                throw SandboxError.setup("\(error)")
+            }
+        }
+
+        SpawnTrace.mark("seccomp compiled")
         let out = try pipePair(), err = try pipePair(), execP = try pipePair(), statusP = try pipePair()
         var sock: [Int32] = [-1, -1]
         let wantNotify = program?.usesNotify == true
@@ -275,7 +280,7 @@ public final class Sandbox {
         let gate = useInit ? try pipePair() : (-1, -1)
 
         var cloneFD: Int32 = -1
-        if let dir = group.cloneInto {
+        if let dir = group.cloneInto, warmUpDir == nil {
             cloneFD = open(dir, CSPAWN_O_PATH | O_DIRECTORY | O_CLOEXEC)
             if cloneFD >= 0 { fds.append(cloneFD) }
         }
@@ -339,6 +344,8 @@ public final class Sandbox {
                 rc = spawn(procs: useInit ? [] : toJoin, cgroupFD: -1)
             }
         } else {
+            // Every group by a write (the cgroup2 one of a hybrid host included).
+            if let u = group.cloneInto, !toJoin.contains(u + "/cgroup.procs") { toJoin.append(u + "/cgroup.procs") }
             rc = spawn(procs: useInit ? [] : toJoin, cgroupFD: -1)
         }
         guard rc == 0 else {

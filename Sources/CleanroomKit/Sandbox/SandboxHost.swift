@@ -25,7 +25,9 @@ public final class SandboxHost: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         if let c = cached { return c }
         SpawnTrace.mark("host probe started (first use in this process)")
-        let h = SandboxHost()
+        // CLEANROOM_CGROUP_ROOT: another cgroup mount to use (a non-standard mount point; or, on a
+        // hybrid host, its cgroup2 tree /sys/fs/cgroup/unified to measure the cgroup2-only spawn path).
+        let h = SandboxHost(cgroupRoot: getenv("CLEANROOM_CGROUP_ROOT").map { String(cString: $0) } ?? "/sys/fs/cgroup")
         SpawnTrace.mark("host probed")
         cached = h
         return h
