@@ -58,11 +58,15 @@ extension CgroupBackend {
     func killAndWaitEmpty(_ group: CgroupGroup, seconds: Double = 5) -> Bool {
         let deadline = Monotonic.now + seconds
         var round = 0
+        var pause: UInt32 = 50   // µs, doubling to 1 ms: a killed task is usually gone within ~0.1 ms
+        var lastKill = Monotonic.now
         while !isEmpty(group) {
-            if round % 50 == 0 { killAll(group) }   // again now and then: a fork that raced the first kill
+            // Again every 50 ms: a fork that raced the first kill.
+            if round == 0 || Monotonic.now - lastKill > 0.05 { killAll(group); lastKill = Monotonic.now }
             round += 1
             if Monotonic.now > deadline { return false }
-            usleep(1000)
+            usleep(pause)
+            pause = min(pause * 2, 1000)
         }
         return true
     }
