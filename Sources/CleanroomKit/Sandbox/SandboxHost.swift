@@ -16,6 +16,9 @@ public final class SandboxHost: @unchecked Sendable {
     public let backend: CgroupBackend
     /// Why the backend is what it is (for doctor and degraded lists).
     public let backendNote: String?
+    /// Where the runs' cgroups live when that is worth saying but nothing is degraded (our own
+    /// cgroup in a container, and whether cleanroom moved itself): for doctor, never host.degraded.
+    public let backendInfo: String?
 
     nonisolated(unsafe) private static var cached: SandboxHost?
     private static let lock = NSLock()
@@ -44,6 +47,7 @@ public final class SandboxHost: @unchecked Sendable {
         let detected = Self.detect(root: cgroupRoot)
         mode = detected
         var note: String?
+        var info: String?
         var picked: CgroupBackend
         var prepared = false
         switch detected {
@@ -57,9 +61,9 @@ public final class SandboxHost: @unchecked Sendable {
                     picked = b
                     prepared = true
                     if let leaf = b.supervisorLeaf {
-                        note = "runs under our own cgroup \(base); cleanroom moved itself into \(leaf) so controllers could be enabled there"
+                        info = "runs under our own cgroup \(base); cleanroom moved itself into \(leaf) so controllers could be enabled there"
                     } else if base != cgroupRoot {
-                        note = "runs under our own cgroup \(base)"
+                        info = "runs under our own cgroup \(base)"
                     }
                 } catch {
                     picked = NoCgroupBackend()
@@ -92,6 +96,7 @@ public final class SandboxHost: @unchecked Sendable {
         }
         self.backend = chosen
         backendNote = note
+        backendInfo = note == nil ? info : nil
     }
 
     /// v2: cgroup2 at the root with controllers; hybrid: v1 controllers plus cgroup2 at unified/;

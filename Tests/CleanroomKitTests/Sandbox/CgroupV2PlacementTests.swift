@@ -136,3 +136,125 @@ final class CgroupV2PlacementTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/cleanroom/" + deadEmpty))
     }
 }
+
+/// The same on the real kernel: cleanroom started inside a cgroup namespace whose root (a group
+/// of ours under `cleanroom/`) holds only cleanroom's own process — the container case.
+final class CgroupV2NamespaceRealKernelTests: XCTestCase {
+    func testAForeignProcessInTheNamespaceRootIsLeftAloneAndCgroupsAreDegraded() throws {
+        try XCTSkipUnless(geteuid() == 0, "root needed")
+        let binary = TestFixtures.repoRoot.appendingPathComponent(".build/debug/cleanroom").path
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary), "build the cleanroom executable first")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare"), "unshare(1) needed")
+        let cg2 = SysFS.exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified"
+        try XCTSkipUnless(SysFS.exists(cg2 + "/cgroup.controllers"), "no cgroup2 mount")
+        let nsRoot = cg2 + "/cleanroom/" + RunID.next() + "-ns"
+        try SysFS.mkdir(cg2 + "/cleanroom")
+        try SysFS.mkdir(nsRoot)
+        let scratch = SandboxTest.scratch()
+        var sleeper: pid_t = 0
+        defer {
+            if sleeper > 0 { kill(sleeper, SIGKILL); usleep(50_000) }   // the one process this test started there
+            XCTAssertEqual(SysFS.rmdirRetrying(nsRoot), 0, "test group removed")
+        }
+        let mnt = scratch + "/cg2"
+        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
+        let inner = """
+        mount -t cgroup2 none '\(mnt)' || exit 90
+        CLEANROOM_CGROUP_ROOT='\(mnt)' exec '\(binary)' exec --json -- true
+        """
+        try inner.write(toFile: scratch + "/inner.sh", atomically: true, encoding: .utf8)
+        // A process that is not cleanroom's (a `sleep` started first) shares the root.
+        let s = Process()
+        s.executableURL = URL(fileURLWithPath: "/bin/sh")
+        s.arguments = ["-c", "echo $$ > '\(nsRoot)/cgroup.procs' && exec sleep 30"]
+        s.standardOutput = FileHandle.nullDevice
+        s.standardError = FileHandle.nullDevice
+        try s.run()
+        sleeper = s.processIdentifier
+        for _ in 0..<200 where !SysFS.pids(nsRoot + "/cgroup.procs").contains(sleeper) { usleep(5000) }
+        XCTAssertEqual(SysFS.pids(nsRoot + "/cgroup.procs"), [sleeper])
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "echo $$ > '\(nsRoot)/cgroup.procs' || exit 91; exec unshare -C -m sh '\(scratch)/inner.sh'"]
+        FileManager.default.createFile(atPath: scratch + "/out", contents: nil)
+        FileManager.default.createFile(atPath: scratch + "/err", contents: nil)
+        p.standardOutput = FileHandle(forWritingAtPath: scratch + "/out")
+        p.standardError = FileHandle(forWritingAtPath: scratch + "/err")
+        try p.run()
+        p.waitUntilExit()
+        let o = try Data(contentsOf: URL(fileURLWithPath: scratch + "/out"))
+        let e = (try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? ""
+        XCTAssertEqual(p.terminationStatus, 0, e)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: o) as? [String: Any], e)
+        XCTAssertEqual(json["outcome"] as? String, "ok", "the run still happens, without cgroups")
+        let degraded = json["degraded"] as? [String] ?? []
+        XCTAssertTrue(degraded.contains { $0.hasPrefix("cgroups: ") && $0.contains("PID \(sleeper) (sleep)") }, "\(degraded)")
+        XCTAssertEqual(SysFS.pids(nsRoot + "/cgroup.procs"), [sleeper], "the foreign process was not moved")
+        XCTAssertFalse(SysFS.exists(nsRoot + "/cleanroom"), "nothing created below a root we may not manage")
+        if let d = (json["output"] as? [String: Any])?["stdout"] as? String {
+            try? FileManager.default.removeItem(atPath: (d as NSString).deletingLastPathComponent)
+        }
+    }
+
+    func testCleanroomAloneInANamespaceRootMovesItselfAndRunsBelowIt() throws {
+        try XCTSkipUnless(geteuid() == 0, "root needed")
+        let binary = TestFixtures.repoRoot.appendingPathComponent(".build/debug/cleanroom").path
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary), "build the cleanroom executable first")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare"), "unshare(1) needed")
+        let cg2 = SysFS.exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified"
+        try XCTSkipUnless(SysFS.exists(cg2 + "/cgroup.controllers"), "no cgroup2 mount")
+
+        // The namespace's root: a group of ours (named like a run of this process, so the suite's
+        // leftover check would see it).
+        let nsRoot = cg2 + "/cleanroom/" + RunID.next() + "-ns"
+        try SysFS.mkdir(cg2 + "/cleanroom")
+        try SysFS.mkdir(nsRoot)
+        let scratch = SandboxTest.scratch()
+        defer {
+            // Children first; nothing lives here any more (the process exited).
+            for d in SysFS.list(nsRoot + "/cleanroom") where SysFS.isDirectory(nsRoot + "/cleanroom/" + d) {
+                rmdir(nsRoot + "/cleanroom/" + d)
+            }
+            rmdir(nsRoot + "/cleanroom")
+            XCTAssertEqual(SysFS.rmdirRetrying(nsRoot), 0, "test group removed")
+        }
+        let mnt = scratch + "/cg2"
+        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
+        // The shell joins nsRoot, enters a new cgroup namespace (rooted there) and a private mount
+        // namespace, mounts cgroup2 (showing nsRoot as its root) and becomes cleanroom (same PID).
+        let inner = """
+        mount -t cgroup2 none '\(mnt)' || exit 90
+        CLEANROOM_CGROUP_ROOT='\(mnt)' exec '\(binary)' exec --json -- sh -c 'grep ^0:: /proc/self/cgroup'
+        """
+        try inner.write(toFile: scratch + "/inner.sh", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "echo $$ > '\(nsRoot)/cgroup.procs' || exit 91; exec unshare -C -m sh '\(scratch)/inner.sh'"]
+        p.currentDirectoryURL = URL(fileURLWithPath: scratch)
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let pid = p.processIdentifier
+        XCTAssertEqual(p.terminationStatus, 0, e)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: o) as? [String: Any], e)
+        XCTAssertEqual(json["outcome"] as? String, "ok")
+        let degraded = json["degraded"] as? [String] ?? []
+        XCTAssertFalse(degraded.contains { $0.hasPrefix("cgroups:") }, "placed under our own cgroup: nothing degraded (\(degraded))")
+
+        // cleanroom (the shell's PID, exec'd twice) moved itself into its supervisor leaf…
+        let leaves = SysFS.list(nsRoot + "/cleanroom").filter { SysFS.isDirectory(nsRoot + "/cleanroom/" + $0) }
+        XCTAssertTrue(leaves.contains { $0.hasPrefix("cr-\(pid)-") && $0.hasSuffix("-supervisor") }, "\(leaves)")
+        XCTAssertEqual(SysFS.pids(nsRoot + "/cgroup.procs"), [], "nobody left in the namespace's root")
+        // …and the run was placed below it: the workload saw itself in cleanroom/<run> of the namespace.
+        let outputs = try XCTUnwrap(json["output"] as? [String: Any])
+        let stdoutPath = try XCTUnwrap(outputs["stdout"] as? String)
+        let seen = try String(contentsOfFile: stdoutPath, encoding: .utf8)
+        try? FileManager.default.removeItem(atPath: (stdoutPath as NSString).deletingLastPathComponent)
+        XCTAssertTrue(seen.hasPrefix("0::/cleanroom/cr-\(pid)-"), seen)
+        XCTAssertFalse(leaves.contains { !$0.hasSuffix("-supervisor") }, "the run's group was removed: \(leaves)")
+    }
+}
