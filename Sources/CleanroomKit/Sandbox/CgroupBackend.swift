@@ -71,6 +71,15 @@ extension CgroupBackend {
         return true
     }
 
+    /// Whether any group under `parents` belongs to a dead owner (a cheap scan: names and the
+    /// owners' /proc/PID/stat only), so the first run of a process knows whether to sweep at all.
+    func hasLeftovers() -> Bool {
+        for parent in parents {
+            for entry in SysFS.list(parent) where RunID.isOurs(entry) && !RunID.ownerAlive(entry) { return true }
+        }
+        return false
+    }
+
     /// Removes leftovers of dead cleanroom processes: groups whose owner PID (in the name) is gone.
     /// Only names cleanroom itself made (`RunID.isOurs`) are touched; anything else is left alone.
     func sweepLeftovers() -> [String] {

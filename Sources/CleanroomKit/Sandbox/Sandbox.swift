@@ -19,7 +19,7 @@ public final class Sandbox {
                            observer: RunObserver? = nil, host: SandboxHost = .current) throws -> RunRecord {
         SpawnTrace.mark("Sandbox.run called (host probed)")
         sweepOnce(host)
-        SpawnTrace.mark("sweep of leftovers started (background)")
+        SpawnTrace.mark("leftovers scanned (any sweep runs in the background)")
         defer { SpawnTrace.flush("run \(index)") }
         let sandbox = Sandbox(request: request, host: host, observer: observer)
         return try sandbox.execute(index: index, warmup: warmup)
@@ -66,9 +66,10 @@ public final class Sandbox {
 
     static let sweepLock = NSLock()
 
-    /// The first run of a process sweeps the leftovers of dead cleanroom processes, on a thread of
-    /// its own: it only ever touches groups whose owner is dead (never this process's), so the
-    /// run need not wait for it (listing and removing them took 0.3-4.5 ms of every `exec`).
+    /// The first run of a process sweeps the leftovers of dead cleanroom processes. The scan for
+    /// them is cheap (readdir of the `cleanroom/` parents); killing and removing them is not, and
+    /// runs on a thread of its own: it only ever touches groups whose owner is dead (never this
+    /// process's), so the run need not wait for it.
     static func sweepOnce(_ host: SandboxHost) {
         registryLock.lock()
         let first = !swept
@@ -76,6 +77,7 @@ public final class Sandbox {
         registryLock.unlock()
         guard first else { return }
         let backend = host.backend
+        guard backend.hasLeftovers() else { return }
         Thread.detachNewThread {
             sweepLock.lock(); defer { sweepLock.unlock() }
             _ = backend.sweepLeftovers()
