@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <linux/filter.h>
 #include <linux/sched.h>
@@ -84,6 +85,17 @@ static void cs_fail(const struct cspawn_config *c, const char *step, const char 
     cs_copy(m.detail, sizeof m.detail, detail);
     cs_write_all(c->exec_pipe, &m, sizeof m);
     _exit(127);
+}
+
+/* Diagnostics (cfg.trace): a timestamped "reached `step`" record for the parent's trace. */
+static void cs_mark(const struct cspawn_config *c, const char *step) {
+    if (!c->trace) return;
+    struct cspawn_msg m;
+    memset(&m, 0, sizeof m);
+    m.kind = CSPAWN_MSG_MARK;
+    m.ns = cspawn_now_ns();
+    cs_copy(m.step, sizeof m.step, step);
+    cs_write_all(c->exec_pipe, &m, sizeof m);
 }
 
 static int cs_write_file(const char *path, const char *text) {
@@ -198,10 +210,13 @@ static void cs_setup_common(const struct cspawn_config *c) {
             int r = cs_write_file(c->cgroup_procs[i], "0");
             if (r < 0) cs_fail(c, "join cgroup", c->cgroup_procs[i], -r);
         }
+        cs_mark(c, "child: cgroups joined");
     }
     cs_setup_mounts(c);
+    cs_mark(c, "child: mounts done");
     if (c->loopback_up && (c->namespaces & CLONE_NEWNET)) cs_loopback_up(c);
     if (c->hostname && (c->namespaces & CLONE_NEWUTS)) sethostname(c->hostname, cs_strlen(c->hostname));
+    cs_mark(c, "child: lo + hostname done");
 }
 
 /* Closes every fd >= 3 except those in keep[] (sorted ascending). */
@@ -261,6 +276,7 @@ static void cs_exec_workload(const struct cspawn_config *c) {
     if (c->seccomp_listener) keep[nkeep++] = c->notify_sock;
     cs_sort(keep, nkeep);
     cs_close_from_3(keep, nkeep);
+    cs_mark(c, "workload: fds set");
 
     for (int i = 0; i < c->nrlimits; i++) {
         struct rlimit rl = { c->rlimits[i].cur, c->rlimits[i].max };
@@ -280,6 +296,7 @@ static void cs_exec_workload(const struct cspawn_config *c) {
         } else if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
             cs_fail(c, "seccomp", "load filter", errno);
         }
+        cs_mark(c, "workload: seccomp loaded");
     }
 
     struct cspawn_msg m;
@@ -306,6 +323,7 @@ static void cs_init_main(const struct cspawn_config *c) {
         do { n = read(c->gate_fd, &go, 1); } while (n < 0 && errno == EINTR);
         if (n != 1) _exit(0);   /* the parent gave up: nothing to report */
         close(c->gate_fd);
+        cs_mark(c, "init: gate opened");
     }
     sigset_t all, old;
     sigfillset(&all);
@@ -317,6 +335,7 @@ static void cs_init_main(const struct cspawn_config *c) {
     pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0);
     if (child < 0) cs_fail(c, "fork", "workload", errno);
     if (child == 0) {
+        cs_mark(c, "workload: forked");
         sigprocmask(SIG_SETMASK, &old, NULL);
         sigset_t none;
         sigemptyset(&none);
@@ -377,6 +396,7 @@ static int cs_child(const struct cspawn_config *c) {
     cs_reset_signals();
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     setsid();
+    cs_mark(c, "child: started");
     cs_setup_common(c);
     if (c->use_init) cs_init_main(c);
     cs_exec_workload(c);
@@ -584,4 +604,39 @@ int cspawn_pidfd_open(int pid) {
 #endif
     long fd = syscall(SYS_pidfd_open, pid, 0);
     return fd < 0 ? -errno : (int)fd;
+}
+
+/* ---- cgroup v1 grace-period warm-up (see cspawn.h) ---- */
+static void *cs_warmup_main(void *arg) {
+    char *path = arg;
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        /* Our own TID, not "0": the kernel moves `current` (pid 0) without the global
+         * cgroup_threadgroup_rwsem, so "0" would not start the grace period at all. */
+        char buf[16];
+        int len = 0;
+        char digits[12]; int nd = 0;
+        long tid = syscall(SYS_gettid);
+        do { digits[nd++] = (char)('0' + tid % 10); tid /= 10; } while (tid > 0);
+        while (nd > 0) buf[len++] = digits[--nd];
+        ssize_t n = write(fd, buf, (size_t)len);   /* waits for the grace period; then we exit */
+        (void)n;
+        close(fd);
+    }
+    free(path);
+    return NULL;
+}
+
+int cspawn_cgroup_warmup(const char *tasks_path) {
+    char *copy = strdup(tasks_path);
+    if (!copy) return -ENOMEM;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    pthread_t t;
+    int r = pthread_create(&t, &attr, cs_warmup_main, copy);
+    pthread_attr_destroy(&attr);
+    if (r != 0) { free(copy); return -r; }
+    return 0;
 }

@@ -35,6 +35,7 @@ int cspawn_pipe_cloexec(int fds[2]);
 #define CSPAWN_MSG_ERROR 2    /* a step before execve failed: `err` = errno, `step`, `detail` */
 #define CSPAWN_MSG_STATUS 3   /* the init reaped the workload: `err` = wait status, `ns` = when */
 #define CSPAWN_MSG_SETUP 4    /* the init finished the run's setup and waits at the gate (announce_setup) */
+#define CSPAWN_MSG_MARK 5     /* trace only (cfg.trace): `step` reached at `ns` (CLEANROOM_TRACE_SPAWN) */
 
 struct cspawn_msg {
     int32_t kind;
@@ -85,6 +86,7 @@ struct cspawn_config {
                                       at the gate (services start once mounts and `lo` are there) */
     int linger;                    /* 1: after reporting the workload's status the init stays (its exit
                                       would SIGKILL the services at once) until a signal arrives */
+    int trace;                     /* 1: CSPAWN_MSG_MARK records on exec_pipe at each step (diagnostics) */
 };
 
 struct cspawn_result {
@@ -176,6 +178,13 @@ int cspawn_notify_receive(int fd, uint64_t *id, int *nr);
 int cspawn_notify_respond(int fd, uint64_t id, int err);
 /* Receives one fd sent with SCM_RIGHTS; -errno on failure. */
 int cspawn_recv_fd(int sock);
+
+/* cgroup v1 start-up: moving a task between v1 cgroups first waits for an RCU grace period
+ * (cgroup_threadgroup_rwsem's rcu_sync, ~7-11 ms after idle), later moves within that window are
+ * fast. This starts a detached thread that moves *itself* (a thread: v1 `tasks`, its own TID)
+ * into `tasks_path` — a cleanroom-owned group holding nothing else — and exits, so the grace period
+ * runs while the caller goes on preparing the run. 0 or -errno (the thread could not start). */
+int cspawn_cgroup_warmup(const char *tasks_path);
 
 /* Monotonic clock in nanoseconds (the same clock the child stamps its messages with). */
 int64_t cspawn_now_ns(void);

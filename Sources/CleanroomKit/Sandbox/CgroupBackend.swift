@@ -58,13 +58,26 @@ extension CgroupBackend {
     func killAndWaitEmpty(_ group: CgroupGroup, seconds: Double = 5) -> Bool {
         let deadline = Monotonic.now + seconds
         var round = 0
+        var pause: UInt32 = 50   // µs, doubling to 1 ms: a killed task is usually gone within ~0.1 ms
+        var lastKill = Monotonic.now
         while !isEmpty(group) {
-            if round % 50 == 0 { killAll(group) }   // again now and then: a fork that raced the first kill
+            // Again every 50 ms: a fork that raced the first kill.
+            if round == 0 || Monotonic.now - lastKill > 0.05 { killAll(group); lastKill = Monotonic.now }
             round += 1
             if Monotonic.now > deadline { return false }
-            usleep(1000)
+            usleep(pause)
+            pause = min(pause * 2, 1000)
         }
         return true
+    }
+
+    /// Whether any group under `parents` belongs to a dead owner (a cheap scan: names and the
+    /// owners' /proc/PID/stat only), so the first run of a process knows whether to sweep at all.
+    func hasLeftovers() -> Bool {
+        for parent in parents {
+            for entry in SysFS.list(parent) where RunID.isOurs(entry) && !RunID.ownerAlive(entry) { return true }
+        }
+        return false
     }
 
     /// Removes leftovers of dead cleanroom processes: groups whose owner PID (in the name) is gone.
@@ -75,6 +88,13 @@ extension CgroupBackend {
         for parent in parents {
             for entry in SysFS.list(parent) where RunID.isOurs(entry) && !RunID.ownerAlive(entry) {
                 guard seen.insert(entry).inserted else { continue }
+                if entry.hasSuffix("-supervisor") {
+                    // A dead cleanroom's own leaf (cgroup2 in a container / delegated cgroup). What is
+                    // still in it was not a run: never killed; the leaf goes only once it is empty.
+                    let leaf = leftoverGroup(named: entry)
+                    if isEmpty(leaf), remove(leaf).isEmpty { removed.append(entry) }
+                    continue
+                }
                 // A run with services has leaves (`workload`, `svc-NAME`) under its group: those first.
                 var children = Set<String>()
                 for p in parents { for c in SysFS.list(p + "/" + entry) where SysFS.isDirectory(p + "/" + entry + "/" + c) { children.insert(c) } }

@@ -4,11 +4,14 @@ import Glibc
 #endif
 
 /// cgroup v2 (unified hierarchy with controllers). Runs live in `<base>/cleanroom/<run>`, where
-/// `<base>` is the cgroup2 root when we may write there (root), or a delegated cgroup of ours.
+/// `<base>` is the cgroup2 root when we may write there (root on the host), or our own cgroup when
+/// it is ours to manage (the root of a cgroup namespace in a container, a delegated cgroup).
 ///
 /// The no-internal-processes rule: controllers can be enabled in a cgroup's subtree_control only
-/// when it holds no processes itself. `<base>/cleanroom` never holds processes (runs are leaves
-/// under it), so enabling memory/cpu/pids/io there is always allowed once `<base>` offers them.
+/// when it holds no processes itself (the true root is exempt). `<base>/cleanroom` never holds
+/// processes (runs are leaves under it), so enabling memory/cpu/pids/io there is always allowed
+/// once `<base>` offers them. When `<base>` is our own cgroup, cleanroom first moves itself (its
+/// own PID only) into the leaf `<base>/cleanroom/cr-<pid>-<start>-supervisor`; see `adopt`.
 public final class CgroupV2Backend: CgroupBackend {
     public static let wanted = ["memory", "cpu", "pids", "io"]
 
@@ -16,6 +19,8 @@ public final class CgroupV2Backend: CgroupBackend {
     public let base: String
     /// Fake trees in tests hold plain files: create them on write.
     let fake: Bool
+    /// The leaf cleanroom moved its own process into (nil when nothing had to move).
+    public internal(set) var supervisorLeaf: String?
 
     public var mode: CgroupPaths.Mode { .v2 }
     public var parent: String { base + "/cleanroom" }
@@ -52,6 +57,11 @@ public final class CgroupV2Backend: CgroupBackend {
             let missing = a.subtracting(enabled).sorted()
             if missing.isEmpty { continue }
             if fake {
+                // The kernel's no-internal-processes rule, modelled: EBUSY for a populated cgroup
+                // other than the true root (which has no cgroup.type).
+                if SysFS.exists(dir + "/cgroup.type") && !SysFS.pids(dir + "/cgroup.procs").isEmpty {
+                    throw SysFS.Failure(op: "write \"+\(missing.joined(separator: " +"))\" to", path: dir + "/cgroup.subtree_control", errno: EBUSY)
+                }
                 try SysFS.write(dir + "/cgroup.subtree_control", enabled.union(missing).sorted().joined(separator: " "), create: true)
             } else {
                 try SysFS.write(dir + "/cgroup.subtree_control", missing.map { "+" + $0 }.joined(separator: " "))

@@ -28,7 +28,7 @@ public struct DoctorReport: Codable, Sendable {
             checks.append(Check(area: area, item: item, status: ok == nil ? "info" : (ok! ? "ok" : "missing"), detail: detail))
         }
         add("host", "privileges", host.isRoot, host.isRoot ? "root" : "not root (uid \(geteuid())): user namespaces and delegated cgroups only")
-        add("cgroup", "mode", host.mode != .none, "\(host.mode.rawValue); runs are grouped by the \(host.backend.mode.rawValue) backend" + (host.backendNote.map { " (\($0))" } ?? ""))
+        add("cgroup", "mode", host.mode != .none, "\(host.mode.rawValue); runs are grouped by the \(host.backend.mode.rawValue) backend" + ((host.backendNote ?? host.backendInfo).map { " (\($0))" } ?? ""))
         switch host.backend {
         case let v1 as CgroupV1Backend:
             for c in CgroupV1Backend.controllers {

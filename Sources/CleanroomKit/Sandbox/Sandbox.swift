@@ -17,7 +17,10 @@ public final class Sandbox {
     /// is told when the workload started and asked for its figures once everything has exited.
     public static func run(_ request: SandboxRequest, index: Int = 1, warmup: Bool = false,
                            observer: RunObserver? = nil, host: SandboxHost = .current) throws -> RunRecord {
+        SpawnTrace.mark("Sandbox.run called (host probed)")
         sweepOnce(host)
+        SpawnTrace.mark("leftovers scanned (any sweep runs in the background)")
+        defer { SpawnTrace.flush("run \(index)") }
         let sandbox = Sandbox(request: request, host: host, observer: observer)
         return try sandbox.execute(index: index, warmup: warmup)
     }
@@ -50,7 +53,8 @@ public final class Sandbox {
     /// Removes cgroups left by cleanroom processes that died (their owner PID is in the name).
     @discardableResult
     public static func sweepLeftovers(host: SandboxHost = .current) -> [String] {
-        host.backend.sweepLeftovers()
+        sweepLock.lock(); defer { sweepLock.unlock() }
+        return host.backend.sweepLeftovers()
     }
 
     // MARK: registry
@@ -60,12 +64,24 @@ public final class Sandbox {
     nonisolated(unsafe) static var swept = false
     nonisolated(unsafe) static var generation = 0
 
+    static let sweepLock = NSLock()
+
+    /// The first run of a process sweeps the leftovers of dead cleanroom processes. The scan for
+    /// them is cheap (readdir of the `cleanroom/` parents); killing and removing them is not, and
+    /// runs on a thread of its own: it only ever touches groups whose owner is dead (never this
+    /// process's), so the run need not wait for it.
     static func sweepOnce(_ host: SandboxHost) {
         registryLock.lock()
         let first = !swept
         swept = true
         registryLock.unlock()
-        if first { _ = host.backend.sweepLeftovers() }
+        guard first else { return }
+        let backend = host.backend
+        guard backend.hasLeftovers() else { return }
+        Thread.detachNewThread {
+            sweepLock.lock(); defer { sweepLock.unlock() }
+            _ = backend.sweepLeftovers()
+        }
     }
 
     // MARK: one run
@@ -121,9 +137,11 @@ public final class Sandbox {
     func execute(index: Int, warmup: Bool) throws -> RunRecord {
         let t0 = Monotonic.nowNS
         let req = request
+
         guard !req.command.isEmpty else { throw SandboxError.setup("empty command") }
         var degraded = Sandbox.degradations(for: req, host: host)
         if req.strict && !degraded.isEmpty { throw SandboxError.notEnforced(degraded) }
+        SpawnTrace.mark("degradations listed")
 
         do {
             try FileManager.default.createDirectory(atPath: req.outputDirectory, withIntermediateDirectories: true)
@@ -150,25 +168,9 @@ public final class Sandbox {
             return record
         }
 
-        let program: SeccompProgram?
-        do { program = try SeccompPolicy.program(for: req.settings.seccomp, notify: host.seccompNotify) } catch {
-            throw SandboxError.setup("\(error)")
-        }
-        // Services get the same policy without a listener: their denials are refused, not counted.
+        SpawnTrace.mark("output dir, env, PATH lookup")
+        // The cgroup, with its limits (before the seccomp compile: see the warm-up below).
         let services = req.services
-        var serviceProgram: SeccompProgram?
-        if !services.isEmpty {
-            guard host.canUseNamespaces else {
-                record.detail = "services need the run's own namespaces, which this host cannot create"
-                writeOutputs(TailBuffer(capacity: 0), TailBuffer(capacity: 0))
-                return record
-            }
-            do { serviceProgram = try SeccompPolicy.program(for: req.settings.seccomp, notify: false) } catch {
-                throw SandboxError.setup("\(error)")
-            }
-        }
-
-        // The cgroup, with its limits.
         let runID = RunID.next()
         let needDevice = req.limits.diskReadRate != nil || req.limits.diskWriteRate != nil || backend is CgroupV1Backend
         let device = needDevice ? BlockDevice.holding(req.cwd).0 : nil
@@ -178,6 +180,14 @@ public final class Sandbox {
             throw SandboxError.setup("cgroup \(runID): \(error)")
         }
         let group = groups.workload
+        SpawnTrace.mark("cgroups created with limits")
+        // v1: the RCU grace period the first cgroup move waits for starts now, on a throwaway
+        // thread, and runs while we compile seccomp, clone and the init sets up. It holds the
+        // kernel's cgroup_mutex while it waits, so it starts only after our mkdirs, and the init is
+        // then cloned without CLONE_INTO_CGROUP (which takes that mutex too) and joins by writes.
+        let warmUpDir = (backend as? CgroupV1Backend)?.warmUpMoves(runID: runID)
+        defer { if let d = warmUpDir { (backend as? CgroupV1Backend)?.endWarmUp(d) } }
+        if warmUpDir != nil { SpawnTrace.mark("v1 move warm-up started") }
         degraded = Sandbox.unique(degraded + group.degraded)
         if req.strict && !degraded.isEmpty {
             _ = groups.remove(backend)
@@ -197,6 +207,25 @@ public final class Sandbox {
             for fd in fds where fd >= 0 { close(fd) }
             if !spawned { _ = groups.remove(backend) }
         }
+
+        let program: SeccompProgram?
+        do { program = try SeccompPolicy.program(for: req.settings.seccomp, notify: host.seccompNotify) } catch {
+            throw SandboxError.setup("\(error)")
+        }
+        // Services get the same policy without a listener: their denials are refused, not counted.
+        var serviceProgram: SeccompProgram?
+        if !services.isEmpty {
+            guard host.canUseNamespaces else {
+                record.detail = "services need the run's own namespaces, which this host cannot create"
+                writeOutputs(TailBuffer(capacity: 0), TailBuffer(capacity: 0))
+                return record
+            }
+            do { serviceProgram = try SeccompPolicy.program(for: req.settings.seccomp, notify: false) } catch {
+                throw SandboxError.setup("\(error)")
+            }
+        }
+
+        SpawnTrace.mark("seccomp compiled")
         let out = try pipePair(), err = try pipePair(), execP = try pipePair(), statusP = try pipePair()
         var sock: [Int32] = [-1, -1]
         let wantNotify = program?.usesNotify == true
@@ -253,7 +282,7 @@ public final class Sandbox {
         let gate = useInit ? try pipePair() : (-1, -1)
 
         var cloneFD: Int32 = -1
-        if let dir = group.cloneInto {
+        if let dir = group.cloneInto, warmUpDir == nil {
             cloneFD = open(dir, CSPAWN_O_PATH | O_DIRECTORY | O_CLOEXEC)
             if cloneFD >= 0 { fds.append(cloneFD) }
         }
@@ -297,12 +326,14 @@ public final class Sandbox {
                             cfg.gid_map = gidMap.map { UnsafePointer($0) }
                             cfg.announce_setup = services.isEmpty ? 0 : 1
                             cfg.linger = services.isEmpty ? 0 : 1
+                            cfg.trace = SpawnTrace.enabled ? 1 : 0
                             return cspawn_start(&cfg, &result)
                         }
                     }
                 }
             }
         }
+        SpawnTrace.mark("pipes + config ready, clone")
         var rc: Int32
         var toJoin = group.procsFiles
         if cloneFD >= 0 {
@@ -315,6 +346,8 @@ public final class Sandbox {
                 rc = spawn(procs: useInit ? [] : toJoin, cgroupFD: -1)
             }
         } else {
+            // Every group by a write (the cgroup2 one of a hybrid host included).
+            if let u = group.cloneInto, !toJoin.contains(u + "/cgroup.procs") { toJoin.append(u + "/cgroup.procs") }
             rc = spawn(procs: useInit ? [] : toJoin, cgroupFD: -1)
         }
         guard rc == 0 else {
@@ -322,10 +355,14 @@ public final class Sandbox {
         }
         spawned = true
         let pid = result.pid
+        SpawnTrace.mark("clone returned")
         if useInit {
             close(gate.0); fds.removeAll { $0 == gate.0 }
             do {
-                for f in toJoin { try SysFS.write(f, String(pid)) }
+                for f in toJoin {
+                    try SysFS.write(f, String(pid))
+                    SpawnTrace.mark("parent: joined " + f)
+                }
             } catch {
                 // The init is still waiting at the gate: kill it, reap it, undo.
                 kill(pid, SIGKILL)
@@ -335,6 +372,7 @@ public final class Sandbox {
                 spawned = false
                 throw SandboxError.setup("join cgroup: \(error)")
             }
+            SpawnTrace.mark("parent: init joined to \(toJoin.count) v1 cgroups")
         }
         let pidfd = result.pidfd
         if pidfd >= 0 { fds.append(pidfd) }
@@ -372,6 +410,7 @@ public final class Sandbox {
             }
             // No byte, only EOF: the init leaves quietly (and takes started services with it).
             if go { var b: UInt8 = 1; _ = Glibc.write(gate.1, &b, 1) }
+            SpawnTrace.mark("parent: gate opened")
             close(gate.1); fds.removeAll { $0 == gate.1 }
         }
         var stopAt: Double?          // the workload ended: services get SIGTERM now
@@ -457,7 +496,9 @@ public final class Sandbox {
                 case 2: errOpen = drain(err.0, into: stderrBuf)
                 case 3:
                     if let m = readMsg(execP.0) {
+                        if m.kind == CSPAWN_MSG_MARK { SpawnTrace.mark(m) }
                         if m.kind == CSPAWN_MSG_EXEC {
+                            SpawnTrace.mark("workload: execve", at: m.ns)
                             // Stamped just before execve: the observer starts now (an execve that
                             // then fails still gets its `finished`, and the run's outcome says error).
                             execNS = m.ns
@@ -567,10 +608,13 @@ public final class Sandbox {
             if intr2 && !killed { hardKill() }
         }
         let endNS = rootExitNS
+        if let w = workloadExitNS { SpawnTrace.mark("workload exited (init's stamp)", at: w) }
+        SpawnTrace.mark("loop ended: root reaped")
 
 
         // Everything else of the run dies now (with a PID namespace the kernel has done it already).
         let emptied = backend.killAndWaitEmpty(group, seconds: 5)
+        SpawnTrace.mark("group empty")
         var serviceRecords: [String: ServiceRecord] = [:]
         if !runServices.isEmpty {
             for s in runServices where s.running { kill(s.pid, SIGKILL); s.reap(block: true) }
@@ -621,9 +665,11 @@ public final class Sandbox {
             workloadStatus = m.err; workloadExitNS = m.ns
         }
         while execOpen, let m = readNonBlocking(execP.0) {
+            if m.kind == CSPAWN_MSG_MARK { SpawnTrace.mark(m) }
             if m.kind == CSPAWN_MSG_EXEC { execNS = m.ns } else if m.kind == CSPAWN_MSG_ERROR { failure = m }
         }
 
+        SpawnTrace.mark("pipes drained")
         let oomKills = backend.oomKills(group) ?? 0
 
         // Figures the sandbox knows itself; the observer's (cgroup) figures win where both exist.
@@ -650,8 +696,10 @@ public final class Sandbox {
         }
         figures.merge(own)
         _ = startT
+        SpawnTrace.mark("observer finished (final figures)")
 
         let leftovers = groups.remove(backend)
+        SpawnTrace.mark("cgroups removed")
 
         // MARK: the outcome, from kernel facts
         var detail: String?
@@ -720,6 +768,7 @@ public final class Sandbox {
         record.services = serviceRecords
         let (truncated) = writeOutputs(stdoutBuf, stderrBuf)
         record.output?.truncated = truncated
+        SpawnTrace.mark("outputs written")
         return record
     }
 

@@ -16,6 +16,9 @@ public final class SandboxHost: @unchecked Sendable {
     public let backend: CgroupBackend
     /// Why the backend is what it is (for doctor and degraded lists).
     public let backendNote: String?
+    /// Where the runs' cgroups live when that is worth saying but nothing is degraded (our own
+    /// cgroup in a container, and whether cleanroom moved itself): for doctor, never host.degraded.
+    public let backendInfo: String?
 
     nonisolated(unsafe) private static var cached: SandboxHost?
     private static let lock = NSLock()
@@ -24,12 +27,17 @@ public final class SandboxHost: @unchecked Sendable {
     public static var current: SandboxHost {
         lock.lock(); defer { lock.unlock() }
         if let c = cached { return c }
-        let h = SandboxHost()
+        SpawnTrace.mark("host probe started (first use in this process)")
+        // CLEANROOM_CGROUP_ROOT: another cgroup mount to use (a non-standard mount point; or, on a
+        // hybrid host, its cgroup2 tree /sys/fs/cgroup/unified to measure the cgroup2-only spawn path).
+        let h = SandboxHost(cgroupRoot: getenv("CLEANROOM_CGROUP_ROOT").map { String(cString: $0) } ?? "/sys/fs/cgroup")
+        SpawnTrace.mark("host probed")
         cached = h
         return h
     }
 
-    public init(cgroupRoot: String = "/sys/fs/cgroup") {
+    /// `selfCgroupFile`: where our own cgroup is read from (tests point it at a fake file).
+    public init(cgroupRoot: String = "/sys/fs/cgroup", selfCgroupFile: String = "/proc/self/cgroup") {
         self.cgroupRoot = cgroupRoot
         isRoot = geteuid() == 0
         let uns = SysFS.read("/proc/sys/kernel/unprivileged_userns_clone")?.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -39,23 +47,31 @@ public final class SandboxHost: @unchecked Sendable {
         let detected = Self.detect(root: cgroupRoot)
         mode = detected
         var note: String?
-        let picked: CgroupBackend
+        var info: String?
+        var picked: CgroupBackend
+        var prepared = false
         switch detected {
         case .v2:
-            if isRoot {
-                picked = CgroupV2Backend(base: cgroupRoot)
-            } else if let own = Self.ownDelegatedCgroup(root: cgroupRoot),
-                      SysFS.pids(own + "/cgroup.procs").isEmpty || !(SysFS.read(own + "/cgroup.subtree_control") ?? "").isEmpty {
-                // Usable only when controllers can be enabled below it: no processes in it
-                // (no-internal-processes), or controllers already enabled by whoever delegated it.
-                picked = CgroupV2Backend(base: own)
-                note = "not root: using the delegated cgroup \(own)"
-            } else if let own = Self.ownDelegatedCgroup(root: cgroupRoot) {
+            // The root on the host, or our own cgroup when it is ours to manage (a container's
+            // cgroup namespace, a delegated cgroup): cleanroom moves itself into a leaf of it first.
+            switch CgroupV2Placement.decide(root: cgroupRoot, selfCgroup: SysFS.read(selfCgroupFile), isRoot: isRoot) {
+            case let .manage(base, moveSelf):
+                do {
+                    let b = try CgroupV2Backend.adopting(base: base, moveSelf: moveSelf)
+                    picked = b
+                    prepared = true
+                    if let leaf = b.supervisorLeaf {
+                        info = "runs under our own cgroup \(base); cleanroom moved itself into \(leaf) so controllers could be enabled there"
+                    } else if base != cgroupRoot {
+                        info = "runs under our own cgroup \(base)"
+                    }
+                } catch {
+                    picked = NoCgroupBackend()
+                    note = "cgroup2 present but not usable here (\(error))"
+                }
+            case let .unusable(why):
                 picked = NoCgroupBackend()
-                note = "not root: the delegated cgroup \(own) holds processes (cleanroom itself), so no controllers can be enabled below it; moving cleanroom into a leaf of it is not built yet"
-            } else {
-                picked = NoCgroupBackend()
-                note = "not root and no writable (delegated) cgroup2 subtree: runs are not in cgroups"
+                note = why
             }
         case .v1, .hybrid:
             if isRoot {
@@ -72,7 +88,7 @@ public final class SandboxHost: @unchecked Sendable {
         // one write every run needs (the `cleanroom` parents, controllers enabled) now.
         var chosen: CgroupBackend = picked
         do {
-            if let v2 = chosen as? CgroupV2Backend { _ = try v2.prepareParent() }
+            if let v2 = chosen as? CgroupV2Backend, !prepared { _ = try v2.prepareParent() }
             if let v1 = chosen as? CgroupV1Backend { for p in v1.parents { try SysFS.mkdir(p) } }
         } catch {
             chosen = NoCgroupBackend()
@@ -80,6 +96,7 @@ public final class SandboxHost: @unchecked Sendable {
         }
         self.backend = chosen
         backendNote = note
+        backendInfo = note == nil ? info : nil
     }
 
     /// v2: cgroup2 at the root with controllers; hybrid: v1 controllers plus cgroup2 at unified/;
@@ -90,16 +107,6 @@ public final class SandboxHost: @unchecked Sendable {
         let hasUnified = SysFS.exists(root + "/unified/cgroup.controllers")
         if hasV1 { return hasUnified ? .hybrid : .v1 }
         return .none
-    }
-
-    /// Our own cgroup2 directory when we may create children in it (systemd delegation, CI runners).
-    static func ownDelegatedCgroup(root: String) -> String? {
-        guard let text = SysFS.read("/proc/self/cgroup") else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("0::") {
-            let dir = root + String(line.dropFirst(3))
-            if access(dir, W_OK) == 0 && access(dir + "/cgroup.subtree_control", W_OK) == 0 { return dir }
-        }
-        return nil
     }
 
     /// Namespaces we can create: all five (plus user when not root) or none.
