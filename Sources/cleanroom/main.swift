@@ -31,6 +31,11 @@ struct Cleanroom: ParsableCommand {
     )
 }
 
+// A write to a pipe whose reader died (a run's init torn down by SIGINT, a closed stdout) must be
+// an EPIPE we handle, not a SIGPIPE that kills cleanroom before it removes its cgroups and writes
+// the partial report. Spawned children get every signal back to SIG_DFL before execve (CSpawn).
+signal(SIGPIPE, SIG_IGN)
+
 // swift-argument-parser exits 64 (EX_USAGE) on a usage error; the contract says 2.
 do {
     var command = try Cleanroom.parseAsRoot()
