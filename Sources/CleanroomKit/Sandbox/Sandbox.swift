@@ -186,7 +186,13 @@ public final class Sandbox {
         // kernel's cgroup_mutex while it waits, so it starts only after our mkdirs, and the init is
         // then cloned without CLONE_INTO_CGROUP (which takes that mutex too) and joins by writes.
         let warmUpDir = (backend as? CgroupV1Backend)?.warmUpMoves(runID: runID)
-        defer { if let d = warmUpDir { (backend as? CgroupV1Backend)?.endWarmUp(d) } }
+        defer {
+            if let d = warmUpDir { (backend as? CgroupV1Backend)?.endWarmUp(d) }
+            // The last run of this process leaves no `cleanroom` parent behind (runs this defer
+            // after the registry's: `live` no longer holds this run).
+            Sandbox.registryLock.lock(); let lastRun = Sandbox.live.isEmpty; Sandbox.registryLock.unlock()
+            if lastRun { backend.removeEmptyParents() }
+        }
         if warmUpDir != nil { SpawnTrace.mark("v1 move warm-up started") }
         degraded = Sandbox.unique(degraded + group.degraded)
         if req.strict && !degraded.isEmpty {

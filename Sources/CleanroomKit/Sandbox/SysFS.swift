@@ -49,9 +49,19 @@ enum SysFS {
 
     /// mkdir; an existing directory is fine.
     static func mkdir(_ path: String) throws {
-        if Glibc.mkdir(path, 0o755) != 0 && errno != EEXIST {
-            throw Failure(op: "mkdir", path: path, errno: errno)
+        // ENOENT: the `cleanroom` parent was removed (by the last run of another cleanroom process,
+        // see `removeEmptyParents`) between our mkdir of it and of this child: make it again.
+        for _ in 0..<5 {
+            if Glibc.mkdir(path, 0o755) == 0 || errno == EEXIST { return }
+            let e = errno
+            guard e == ENOENT, let slash = path.lastIndex(of: "/"), slash != path.startIndex else {
+                throw Failure(op: "mkdir", path: path, errno: e)
+            }
+            if Glibc.mkdir(String(path[..<slash]), 0o755) != 0 && errno != EEXIST && errno != ENOENT {
+                throw Failure(op: "mkdir", path: String(path[..<slash]), errno: errno)
+            }
         }
+        throw Failure(op: "mkdir", path: path, errno: ENOENT)
     }
 
     /// rmdir, retried briefly: a cgroup whose last task is still exiting answers EBUSY for a moment
