@@ -137,7 +137,6 @@ public final class Sandbox {
     func execute(index: Int, warmup: Bool) throws -> RunRecord {
         let t0 = Monotonic.nowNS
         let req = request
-
         guard !req.command.isEmpty else { throw SandboxError.setup("empty command") }
         var degraded = Sandbox.degradations(for: req, host: host)
         if req.strict && !degraded.isEmpty { throw SandboxError.notEnforced(degraded) }
@@ -169,8 +168,26 @@ public final class Sandbox {
         }
 
         SpawnTrace.mark("output dir, env, PATH lookup")
-        // The cgroup, with its limits.
+        let program: SeccompProgram?
+        do { program = try SeccompPolicy.program(for: req.settings.seccomp, notify: host.seccompNotify) } catch {
+            throw SandboxError.setup("\(error)")
+        }
+        // Services get the same policy without a listener: their denials are refused, not counted.
         let services = req.services
+        var serviceProgram: SeccompProgram?
+        if !services.isEmpty {
+            guard host.canUseNamespaces else {
+                record.detail = "services need the run's own namespaces, which this host cannot create"
+                writeOutputs(TailBuffer(capacity: 0), TailBuffer(capacity: 0))
+                return record
+            }
+            do { serviceProgram = try SeccompPolicy.program(for: req.settings.seccomp, notify: false) } catch {
+                throw SandboxError.setup("\(error)")
+            }
+        }
+
+        SpawnTrace.mark("seccomp compiled")
+        // The cgroup, with its limits.
         let runID = RunID.next()
         let needDevice = req.limits.diskReadRate != nil || req.limits.diskWriteRate != nil || backend is CgroupV1Backend
         let device = needDevice ? BlockDevice.holding(req.cwd).0 : nil
@@ -200,25 +217,6 @@ public final class Sandbox {
             for fd in fds where fd >= 0 { close(fd) }
             if !spawned { _ = groups.remove(backend) }
         }
-
-        let program: SeccompProgram?
-        do { program = try SeccompPolicy.program(for: req.settings.seccomp, notify: host.seccompNotify) } catch {
-            throw SandboxError.setup("\(error)")
-        }
-        // Services get the same policy without a listener: their denials are refused, not counted.
-        var serviceProgram: SeccompProgram?
-        if !services.isEmpty {
-            guard host.canUseNamespaces else {
-                record.detail = "services need the run's own namespaces, which this host cannot create"
-                writeOutputs(TailBuffer(capacity: 0), TailBuffer(capacity: 0))
-                return record
-            }
-            do { serviceProgram = try SeccompPolicy.program(for: req.settings.seccomp, notify: false) } catch {
-                throw SandboxError.setup("\(error)")
-            }
-        }
-
-        SpawnTrace.mark("seccomp compiled")
         let out = try pipePair(), err = try pipePair(), execP = try pipePair(), statusP = try pipePair()
         var sock: [Int32] = [-1, -1]
         let wantNotify = program?.usesNotify == true
