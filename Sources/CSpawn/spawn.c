@@ -27,7 +27,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <unistd.h>
 #include <linux/filter.h>
 #include <linux/sched.h>
@@ -606,37 +605,3 @@ int cspawn_pidfd_open(int pid) {
     return fd < 0 ? -errno : (int)fd;
 }
 
-/* ---- cgroup v1 grace-period warm-up (see cspawn.h) ---- */
-static void *cs_warmup_main(void *arg) {
-    char *path = arg;
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        /* Our own TID, not "0": the kernel moves `current` (pid 0) without the global
-         * cgroup_threadgroup_rwsem, so "0" would not start the grace period at all. */
-        char buf[16];
-        int len = 0;
-        char digits[12]; int nd = 0;
-        long tid = syscall(SYS_gettid);
-        do { digits[nd++] = (char)('0' + tid % 10); tid /= 10; } while (tid > 0);
-        while (nd > 0) buf[len++] = digits[--nd];
-        ssize_t n = write(fd, buf, (size_t)len);   /* waits for the grace period; then we exit */
-        (void)n;
-        close(fd);
-    }
-    free(path);
-    return NULL;
-}
-
-int cspawn_cgroup_warmup(const char *tasks_path) {
-    char *copy = strdup(tasks_path);
-    if (!copy) return -ENOMEM;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
-    pthread_t t;
-    int r = pthread_create(&t, &attr, cs_warmup_main, copy);
-    pthread_attr_destroy(&attr);
-    if (r != 0) { free(copy); return -r; }
-    return 0;
-}

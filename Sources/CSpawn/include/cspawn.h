@@ -64,7 +64,9 @@ struct cspawn_config {
     int mount_proc;                /* fresh /proc for the new PID namespace */
     int loopback_up;               /* bring `lo` up in a new network namespace */
     const char *hostname;          /* NULL: keep */
-    const char *const *cgroup_procs; /* NULL-terminated cgroup.procs paths to write "0" to */
+    const char *const *cgroup_procs; /* NULL-terminated files the child writes "0" to, first thing:
+                                      v1 `tasks` (moves the calling thread: no RCU grace period
+                                      since 6.1), cgroup2 `cgroup.procs` without CLONE_INTO_CGROUP */
     int cgroup_fd;                 /* >= 0: clone3(CLONE_INTO_CGROUP) into this cgroup2 dir */
     int stdout_fd, stderr_fd;      /* become fd 1 and 2 */
     int metrics_fd;                /* >= 0: becomes fd 3 ($CLEANROOM_METRICS=/proc/self/fd/3) */
@@ -178,13 +180,6 @@ int cspawn_notify_receive(int fd, uint64_t *id, int *nr);
 int cspawn_notify_respond(int fd, uint64_t id, int err);
 /* Receives one fd sent with SCM_RIGHTS; -errno on failure. */
 int cspawn_recv_fd(int sock);
-
-/* cgroup v1 start-up: moving a task between v1 cgroups first waits for an RCU grace period
- * (cgroup_threadgroup_rwsem's rcu_sync, ~7-11 ms after idle), later moves within that window are
- * fast. This starts a detached thread that moves *itself* (a thread: v1 `tasks`, its own TID)
- * into `tasks_path` — a cleanroom-owned group holding nothing else — and exits, so the grace period
- * runs while the caller goes on preparing the run. 0 or -errno (the thread could not start). */
-int cspawn_cgroup_warmup(const char *tasks_path);
 
 /* Monotonic clock in nanoseconds (the same clock the child stamps its messages with). */
 int64_t cspawn_now_ns(void);

@@ -1,5 +1,4 @@
 import Foundation
-import CSpawn
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -119,27 +118,6 @@ public final class CgroupV1Backend: CgroupBackend {
             for d in made.reversed() { rmdir(d) }
             throw error
         }
-    }
-
-    /// Starts the RCU grace period that the run's first v1 move would otherwise wait for (7-11 ms
-    /// after idle, KERNEL-NOTES) now, so it runs while the run is being prepared and cloned: a
-    /// throwaway thread moves itself into `<freezer>/cleanroom/<run>-warmup` (a group of its own,
-    /// never the run's: none of its figures change) and exits. Returns the directory to remove
-    /// once the run's joins are done (`endWarmUp`), nil when nothing was started.
-    func warmUpMoves(runID: String) -> String? {
-        guard !Self.warmUpDisabled, let h = hierarchies["freezer"] ?? distinctHierarchies.first else { return nil }
-        let dir = h + "/cleanroom/" + runID + "-warmup"
-        guard (try? SysFS.mkdir(h + "/cleanroom")) != nil, (try? SysFS.mkdir(dir)) != nil else { return nil }
-        if cspawn_cgroup_warmup(dir + "/tasks") != 0 { rmdir(dir); return nil }
-        return dir
-    }
-
-    /// `CLEANROOM_V1_WARMUP=0` turns the warm-up off (to measure what it saves on a host).
-    static let warmUpDisabled: Bool = getenv("CLEANROOM_V1_WARMUP").map { String(cString: $0) == "0" } ?? false
-
-    /// Removes the warm-up group (its thread has moved in and exited, or never will move).
-    func endWarmUp(_ dir: String) {
-        SysFS.rmdirRetrying(dir, for: 0.5)
     }
 
     public func createParent(name: String) throws -> CgroupGroup {

@@ -226,9 +226,12 @@ extension Sandbox {
             guard fd >= 0 else { return "service \"\(plan.name)\": open /proc/\(initPID)/ns/\(name): \(String(cString: strerror(errno)))" }
             opened.append(fd); nsFDs.append(fd); nsTypes.append(flag)
         }
-        // The service's cgroup.procs files, opened here in the host's mount namespace.
-        var procs = svc.group.procsFiles
-        if let u = svc.group.cloneInto, !procs.contains(u + "/cgroup.procs") { procs.append(u + "/cgroup.procs") }
+        // The files the service writes "0" to, opened here in the host's mount namespace: v1
+        // `tasks` (moving its only thread skips the RCU grace period a `cgroup.procs` move waits
+        // for, see Sandbox), the cgroup2 group's `cgroup.procs`.
+        let v1Procs = svc.group.procsFiles.filter { $0 != (svc.group.cloneInto ?? "") + "/cgroup.procs" }
+        var procs = backend is CgroupV1Backend ? v1Procs.map { String($0.dropLast("cgroup.procs".count)) + "tasks" } : v1Procs
+        if let u = svc.group.cloneInto { procs.append(u + "/cgroup.procs") }
         var cgFDs: [Int32] = []
         for f in procs {
             let fd = open(f, O_WRONLY | O_CLOEXEC)

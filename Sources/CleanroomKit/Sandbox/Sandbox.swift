@@ -137,7 +137,6 @@ public final class Sandbox {
     func execute(index: Int, warmup: Bool) throws -> RunRecord {
         let t0 = Monotonic.nowNS
         let req = request
-
         guard !req.command.isEmpty else { throw SandboxError.setup("empty command") }
         var degraded = Sandbox.degradations(for: req, host: host)
         if req.strict && !degraded.isEmpty { throw SandboxError.notEnforced(degraded) }
@@ -169,8 +168,26 @@ public final class Sandbox {
         }
 
         SpawnTrace.mark("output dir, env, PATH lookup")
-        // The cgroup, with its limits (before the seccomp compile: see the warm-up below).
+        let program: SeccompProgram?
+        do { program = try SeccompPolicy.program(for: req.settings.seccomp, notify: host.seccompNotify) } catch {
+            throw SandboxError.setup("\(error)")
+        }
+        // Services get the same policy without a listener: their denials are refused, not counted.
         let services = req.services
+        var serviceProgram: SeccompProgram?
+        if !services.isEmpty {
+            guard host.canUseNamespaces else {
+                record.detail = "services need the run's own namespaces, which this host cannot create"
+                writeOutputs(TailBuffer(capacity: 0), TailBuffer(capacity: 0))
+                return record
+            }
+            do { serviceProgram = try SeccompPolicy.program(for: req.settings.seccomp, notify: false) } catch {
+                throw SandboxError.setup("\(error)")
+            }
+        }
+
+        SpawnTrace.mark("seccomp compiled")
+        // The cgroup, with its limits.
         let runID = RunID.next()
         let needDevice = req.limits.diskReadRate != nil || req.limits.diskWriteRate != nil || backend is CgroupV1Backend
         let device = needDevice ? BlockDevice.holding(req.cwd).0 : nil
@@ -181,19 +198,12 @@ public final class Sandbox {
         }
         let group = groups.workload
         SpawnTrace.mark("cgroups created with limits")
-        // v1: the RCU grace period the first cgroup move waits for starts now, on a throwaway
-        // thread, and runs while we compile seccomp, clone and the init sets up. It holds the
-        // kernel's cgroup_mutex while it waits, so it starts only after our mkdirs, and the init is
-        // then cloned without CLONE_INTO_CGROUP (which takes that mutex too) and joins by writes.
-        let warmUpDir = (backend as? CgroupV1Backend)?.warmUpMoves(runID: runID)
         defer {
-            if let d = warmUpDir { (backend as? CgroupV1Backend)?.endWarmUp(d) }
-            // The last run of this process leaves no `cleanroom` parent behind (runs this defer
-            // after the registry's: `live` no longer holds this run).
+            // The last run of this process leaves no `cleanroom` parent behind (this defer runs
+            // after the registry's, so `live` no longer holds this run).
             Sandbox.registryLock.lock(); let lastRun = Sandbox.live.isEmpty; Sandbox.registryLock.unlock()
             if lastRun { backend.removeEmptyParents() }
         }
-        if warmUpDir != nil { SpawnTrace.mark("v1 move warm-up started") }
         degraded = Sandbox.unique(degraded + group.degraded)
         if req.strict && !degraded.isEmpty {
             _ = groups.remove(backend)
@@ -213,25 +223,6 @@ public final class Sandbox {
             for fd in fds where fd >= 0 { close(fd) }
             if !spawned { _ = groups.remove(backend) }
         }
-
-        let program: SeccompProgram?
-        do { program = try SeccompPolicy.program(for: req.settings.seccomp, notify: host.seccompNotify) } catch {
-            throw SandboxError.setup("\(error)")
-        }
-        // Services get the same policy without a listener: their denials are refused, not counted.
-        var serviceProgram: SeccompProgram?
-        if !services.isEmpty {
-            guard host.canUseNamespaces else {
-                record.detail = "services need the run's own namespaces, which this host cannot create"
-                writeOutputs(TailBuffer(capacity: 0), TailBuffer(capacity: 0))
-                return record
-            }
-            do { serviceProgram = try SeccompPolicy.program(for: req.settings.seccomp, notify: false) } catch {
-                throw SandboxError.setup("\(error)")
-            }
-        }
-
-        SpawnTrace.mark("seccomp compiled")
         let out = try pipePair(), err = try pipePair(), execP = try pipePair(), statusP = try pipePair()
         var sock: [Int32] = [-1, -1]
         let wantNotify = program?.usesNotify == true
@@ -280,15 +271,13 @@ public final class Sandbox {
         let uidMap = (!host.isRoot && host.canUseNamespaces) ? c("\(geteuid()) \(geteuid()) 1") : nil
         let gidMap = (!host.isRoot && host.canUseNamespaces) ? c("\(getegid()) \(getegid()) 1") : nil
 
-        // With an init, the parent joins it to the v1 cgroups while it sets up mounts and loopback
-        // (a v1 move waits for an RCU grace period: overlapping it with the child's own work hides
-        // most of it), then opens the gate: the workload is forked only after that. The gate is
-        // also where services will be started, inside the run's namespaces, before the workload.
+        // With an init, the workload is forked only once the parent opens the gate: that is
+        // where services are started, inside the run's namespaces, before the workload.
         let useInit = (ns & Int32(CSPAWN_NEWPID)) != 0
         let gate = useInit ? try pipePair() : (-1, -1)
 
         var cloneFD: Int32 = -1
-        if let dir = group.cloneInto, warmUpDir == nil {
+        if let dir = group.cloneInto {
             cloneFD = open(dir, CSPAWN_O_PATH | O_DIRECTORY | O_CLOEXEC)
             if cloneFD >= 0 { fds.append(cloneFD) }
         }
@@ -340,21 +329,25 @@ public final class Sandbox {
             }
         }
         SpawnTrace.mark("pipes + config ready, clone")
+        // Joining: cgroup2 groups by CLONE_INTO_CGROUP (no RCU wait). v1 groups by the child itself,
+        // before anything else: it writes "0" to each group's `tasks` file, moving its only thread,
+        // i.e. the whole process. Since Linux 6.1 moving the calling thread skips the global
+        // cgroup_threadgroup_rwsem, whose first write-lock after idle waits for an RCU grace period
+        // (7-16 ms here, and the kernel holds cgroup_mutex meanwhile): writing a PID to
+        // `cgroup.procs` — the parent joining the init — paid that on every run.
+        let isV1 = backend is CgroupV1Backend
+        var childJoins = group.procsFiles.filter { $0 != (group.cloneInto ?? "") + "/cgroup.procs" }
+        if isV1 { childJoins = childJoins.map { String($0.dropLast("cgroup.procs".count)) + "tasks" } }
+        let cloneIntoProcs = group.cloneInto.map { [$0 + "/cgroup.procs"] } ?? []
         var rc: Int32
-        var toJoin = group.procsFiles
         if cloneFD >= 0 {
-            let rest = group.procsFiles.filter { $0 != (group.cloneInto ?? "") + "/cgroup.procs" }
-            rc = spawn(procs: useInit ? [] : rest, cgroupFD: cloneFD)
-            toJoin = rest
+            rc = spawn(procs: childJoins, cgroupFD: cloneFD)
             if rc == -EINVAL || rc == -E2BIG || rc == -EOPNOTSUPP || rc == -ENOSYS {
-                // No CLONE_INTO_CGROUP here (pre-5.7): join by writing cgroup.procs instead.
-                toJoin = group.procsFiles
-                rc = spawn(procs: useInit ? [] : toJoin, cgroupFD: -1)
+                // No CLONE_INTO_CGROUP here (pre-5.7): the child joins that group by a write too.
+                rc = spawn(procs: childJoins + cloneIntoProcs, cgroupFD: -1)
             }
         } else {
-            // Every group by a write (the cgroup2 one of a hybrid host included).
-            if let u = group.cloneInto, !toJoin.contains(u + "/cgroup.procs") { toJoin.append(u + "/cgroup.procs") }
-            rc = spawn(procs: useInit ? [] : toJoin, cgroupFD: -1)
+            rc = spawn(procs: childJoins + cloneIntoProcs, cgroupFD: -1)
         }
         guard rc == 0 else {
             throw SandboxError.setup("clone: \(String(cString: strerror(-rc))) (\(Names.errno(-rc)))")
@@ -362,24 +355,7 @@ public final class Sandbox {
         spawned = true
         let pid = result.pid
         SpawnTrace.mark("clone returned")
-        if useInit {
-            close(gate.0); fds.removeAll { $0 == gate.0 }
-            do {
-                for f in toJoin {
-                    try SysFS.write(f, String(pid))
-                    SpawnTrace.mark("parent: joined " + f)
-                }
-            } catch {
-                // The init is still waiting at the gate: kill it, reap it, undo.
-                kill(pid, SIGKILL)
-                var st: Int32 = 0
-                waitpid(pid, &st, 0)
-                _ = backend.killAndWaitEmpty(group, seconds: 2)
-                spawned = false
-                throw SandboxError.setup("join cgroup: \(error)")
-            }
-            SpawnTrace.mark("parent: init joined to \(toJoin.count) v1 cgroups")
-        }
+        if useInit { close(gate.0); fds.removeAll { $0 == gate.0 } }
         let pidfd = result.pidfd
         if pidfd >= 0 { fds.append(pidfd) }
         (backend as? NoCgroupBackend)?.setRoot(pid, for: runID)
