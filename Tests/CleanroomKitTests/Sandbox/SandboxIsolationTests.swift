@@ -96,7 +96,7 @@ final class SandboxIsolationTests: XCTestCase {
 
     func testReadonlyRootOnlyCwdAndTmpWritable() throws {
         let cwd = SandboxTest.scratch()
-        let elsewhere = TestFixtures.repoRoot.appendingPathComponent(".build/cleanroom-ro-\(UUID().uuidString.prefix(8))").path
+        let elsewhere = TestFixtures.workRoot + "/cleanroom-ro-\(UUID().uuidString.prefix(8))"
         defer { unlink(elsewhere) }
         let script = """
         touch \(elsewhere) 2>/dev/null && echo outside-writable || echo outside-readonly

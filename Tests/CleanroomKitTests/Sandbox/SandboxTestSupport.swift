@@ -9,7 +9,7 @@ import Glibc
 enum SandboxTest {
     /// A scratch directory outside /tmp (private-tmp hides the host's /tmp from the workload).
     static func scratch(_ name: String = #function) -> String {
-        let dir = TestFixtures.repoRoot.appendingPathComponent(".build/sandbox-tests/\(getpid())-\(UUID().uuidString.prefix(8))").path
+        let dir = TestFixtures.workRoot + "/sandbox-tests/\(getpid())-\(UUID().uuidString.prefix(8))"
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }

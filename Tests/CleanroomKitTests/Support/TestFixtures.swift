@@ -13,13 +13,19 @@ enum TestFixtures {
     /// Where compiled fixtures go: Fixtures/bin/, unless the checkout itself lies under /tmp —
     /// then a directory under /var/tmp, because a sandbox in `private-tmp` mode (the default)
     /// mounts a fresh /tmp and would not see a binary there.
-    static let binDir: String = {
+    static let binDir: String = outsideTmp ? repoRoot.path + "/Fixtures/bin" : workRoot + "/fixtures"
+
+    /// Scratch space for tests that must lie outside /tmp (a sandbox's cwd, a path that must be
+    /// read-only inside it): .build/ of the checkout, or /var/tmp when the checkout is under /tmp.
+    static let workRoot: String = {
         let root = repoRoot.path
-        guard root == "/tmp" || root.hasPrefix("/tmp/") else { return root + "/Fixtures/bin" }
+        if outsideTmp { return root + "/.build" }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in root.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        return "/var/tmp/cleanroom-fixtures-" + String(h, radix: 16)
+        return "/var/tmp/cleanroom-tests-" + String(h, radix: 16)
     }()
+
+    static var outsideTmp: Bool { let r = repoRoot.path; return !(r == "/tmp" || r.hasPrefix("/tmp/")) }
 
     /// Absolute path of the compiled fixture `name` (Fixtures/src/`name`.c).
     static func binary(_ name: String) throws -> String {
