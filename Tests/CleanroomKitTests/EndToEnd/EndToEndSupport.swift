@@ -166,16 +166,7 @@ enum E2E {
     // MARK: leftovers
 
     /// Processes (other than us) whose command line contains `marker`.
-    static func processes(containing marker: String) -> [pid_t] {
-        var out: [pid_t] = []
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = pid_t(entry), pid != getpid(),
-                  let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
-            let cmd = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-            if cmd.contains(marker) { out.append(pid) }
-        }
-        return out
-    }
+    static func processes(containing marker: String) -> [pid_t] { SandboxTest.processes(containing: marker) }
 
     /// Run cgroups made by the cleanroom process `pid` (names `cr-<pid>-…`) under any
     /// `cleanroom/` parent: every v1 hierarchy, the unified tree and a pure cgroup2 mount.
