@@ -73,8 +73,9 @@ static void cs_write_all(int fd, const void *buf, size_t len) {
     }
 }
 
-/* Reports a failed step to the parent and exits: the parent turns this into outcome `error`. */
-static void cs_fail(const struct cspawn_config *c, const char *step, const char *detail, int err) {
+/* Writes a failed step to `pipe_fd` (a run's or a service's exec pipe) and exits: the parent
+   turns it into outcome `error` or a set-up failure. */
+static void cs_fail_on(int pipe_fd, const char *step, const char *detail, int err) {
     struct cspawn_msg m;
     memset(&m, 0, sizeof m);
     m.kind = CSPAWN_MSG_ERROR;
@@ -82,8 +83,13 @@ static void cs_fail(const struct cspawn_config *c, const char *step, const char 
     m.ns = cspawn_now_ns();
     cs_copy(m.step, sizeof m.step, step);
     cs_copy(m.detail, sizeof m.detail, detail);
-    cs_write_all(c->exec_pipe, &m, sizeof m);
+    cs_write_all(pipe_fd, &m, sizeof m);
     _exit(127);
+}
+
+/* Reports a failed step of the run to the parent and exits. */
+static void cs_fail(const struct cspawn_config *c, const char *step, const char *detail, int err) {
+    cs_fail_on(c->exec_pipe, step, detail, err);
 }
 
 /* Diagnostics (cfg.trace): a timestamped "reached `step`" record for the parent's trace. */
@@ -472,15 +478,7 @@ int cspawn_start(const struct cspawn_config *cfg, struct cspawn_result *out) {
 
 /* Reports a failed step of a service on its exec pipe and exits. */
 static void cs_svc_fail(const struct cspawn_service *s, const char *step, const char *detail, int err) {
-    struct cspawn_msg m;
-    memset(&m, 0, sizeof m);
-    m.kind = CSPAWN_MSG_ERROR;
-    m.err = err;
-    m.ns = cspawn_now_ns();
-    cs_copy(m.step, sizeof m.step, step);
-    cs_copy(m.detail, sizeof m.detail, detail);
-    cs_write_all(s->exec_pipe, &m, sizeof m);
-    _exit(127);
+    cs_fail_on(s->exec_pipe, step, detail, err);
 }
 
 /* The service process itself: already in the run's namespaces. Never returns. */
