@@ -89,21 +89,10 @@ extension HistoryStore {
     static func trendGroups(workload: String, metric: MetricRef, branch: String?, before: Double?,
                             _ db: Database) throws -> [TrendGroup] {
         let head = "SELECT r.id, r.started_at, r.verdict, r.labels"
-        let join = "JOIN reports r ON r.id = ru.report_id"
         let filter = "ru.warmup = 0 AND ru.workload = :workload AND (:branch IS NULL OR r.branch = :branch) AND (:before IS NULL OR r.started_epoch <= :before)"
         let order = "ORDER BY r.started_epoch, r.id, ru.run_index"
         var args: StatementArguments = ["workload": workload, "branch": branch, "before": before]
-        let sql: String
-        switch metric {
-        case .builtin(.exitCode):
-            sql = "\(head), ru.exit_code AS value, '' AS unit FROM runs ru \(join) WHERE ru.exit_code IS NOT NULL AND \(filter) \(order)"
-        case .builtin, .service:
-            sql = "\(head), v.value, '' AS unit FROM run_values v JOIN runs ru ON ru.id = v.run_id \(join) WHERE v.metric = :metric AND \(filter) \(order)"
-            args += ["metric": metric.key]
-        case .custom(let name):
-            sql = "\(head), c.value, c.unit FROM custom_values c JOIN runs ru ON ru.id = c.run_id \(join) WHERE c.metric = :metric AND \(filter) \(order), c.seq"
-            args += ["metric": name]
-        }
+        let sql = HistoryStore.valuesQuery(metric, head: head, filter: filter, order: order, args: &args)
         var groups: [TrendGroup] = []
         var index: [String: Int] = [:]
         for row in try Row.fetchAll(db, sql: sql, arguments: args) {

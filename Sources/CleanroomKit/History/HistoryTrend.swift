@@ -44,23 +44,30 @@ extension HistoryStore {
         }
     }
 
+    /// The query for every stored value of `metric` (one row per run, per observation for custom
+    /// metrics) with `head`'s columns plus `value` and `unit`, restricted by `filter` (over `ru`
+    /// runs and `r` reports) and sorted by `order`; adds the metric's argument to `args`.
+    static func valuesQuery(_ metric: MetricRef, head: String, filter: String, order: String,
+                            args: inout StatementArguments) -> String {
+        let join = "JOIN reports r ON r.id = ru.report_id"
+        switch metric {
+        case .builtin(.exitCode):
+            return "\(head), ru.exit_code AS value, '' AS unit FROM runs ru \(join) WHERE ru.exit_code IS NOT NULL AND \(filter) \(order)"
+        case .builtin, .service:
+            args += ["metric": metric.key]
+            return "\(head), v.value, '' AS unit FROM run_values v JOIN runs ru ON ru.id = v.run_id \(join) WHERE v.metric = :metric AND \(filter) \(order)"
+        case .custom(let name):
+            args += ["metric": name]
+            return "\(head), c.value, c.unit FROM custom_values c JOIN runs ru ON ru.id = c.run_id \(join) WHERE c.metric = :metric AND \(filter) \(order), c.seq"
+        }
+    }
+
     private static func trend(workload: String?, metric: MetricRef, last: Int, branch: String?, _ db: Database) throws -> [TrendPoint] {
         let head = "SELECT r.id, r.started_at, r.verdict, r.labels, r.shard, ru.workload"
-        let join = "JOIN reports r ON r.id = ru.report_id"
         let filter = "ru.warmup = 0 AND (:workload IS NULL OR ru.workload = :workload) AND (:branch IS NULL OR r.branch = :branch)"
         let order = "ORDER BY r.started_epoch, r.id, ru.workload, ru.run_index"
         var args: StatementArguments = ["workload": workload, "branch": branch]
-        let sql: String
-        switch metric {
-        case .builtin(.exitCode):
-            sql = "\(head), ru.exit_code AS value, '' AS unit FROM runs ru \(join) WHERE ru.exit_code IS NOT NULL AND \(filter) \(order)"
-        case .builtin, .service:
-            sql = "\(head), v.value, '' AS unit FROM run_values v JOIN runs ru ON ru.id = v.run_id \(join) WHERE v.metric = :metric AND \(filter) \(order)"
-            args += ["metric": metric.key]
-        case .custom(let name):
-            sql = "\(head), c.value, c.unit FROM custom_values c JOIN runs ru ON ru.id = c.run_id \(join) WHERE c.metric = :metric AND \(filter) \(order), c.seq"
-            args += ["metric": name]
-        }
+        let sql = HistoryStore.valuesQuery(metric, head: head, filter: filter, order: order, args: &args)
 
         struct Group { var first: Row; var unit: String; var values: [Double] }
         var groups: [Group] = []
