@@ -59,14 +59,6 @@ static void cs_setup_common(const struct cspawn_config *c) {
     cs_mark(c, "child: lo + hostname done");
 }
 
-/* Moves `fd` off descriptor 3 (which the metrics file takes): a CLOEXEC copy at 10 or above. */
-static int cs_move_off_3(const struct cspawn_config *c, int fd, const char *what) {
-    if (fd != 3) return fd;
-    int moved = fcntl(3, F_DUPFD_CLOEXEC, 10);
-    if (moved < 0) cs_fail(c, "F_DUPFD_CLOEXEC", what, errno);
-    return moved;
-}
-
 /* The workload's last steps: fds, privileges, seccomp, execve. Never returns. `cfg` is this
  * process's private copy (after clone), so its descriptors may be renumbered in place. */
 static void cs_exec_workload(struct cspawn_config *c) {
@@ -74,15 +66,9 @@ static void cs_exec_workload(struct cspawn_config *c) {
 
     cs_stdio_on(c->exec_pipe, c->stdout_fd, c->stderr_fd);
 
-    int keep[4], nkeep = 0;
-    if (c->metrics_fd >= 0) {
-        /* fd 3 may be one of our own pipes: move those out of the way first. */
-        c->exec_pipe = cs_move_off_3(c, c->exec_pipe, "exec pipe");
-        if (c->seccomp_listener) c->notify_sock = cs_move_off_3(c, c->notify_sock, "notify socket");
-        if (c->metrics_fd != 3 && dup2(c->metrics_fd, 3) < 0) cs_fail(c, "dup2 metrics", "", errno);
-        if (c->metrics_fd == 3 && fcntl(3, F_SETFD, 0) < 0) cs_fail(c, "fcntl F_SETFD", "metrics", errno);
-        keep[nkeep++] = 3;
-    }
+    /* Only 0, 1, 2 reach the workload: the exec pipe and the listener socket are CLOEXEC or
+     * closed before execve; custom metrics go to a path ($CLEANROOM_METRICS), not a descriptor. */
+    int keep[2], nkeep = 0;
     keep[nkeep++] = c->exec_pipe;
     if (c->seccomp_listener) keep[nkeep++] = c->notify_sock;
     cs_sort(keep, nkeep);
@@ -146,12 +132,17 @@ static void cs_init_main(struct cspawn_config *c) {
         if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) cs_fail(c, "prctl", "PR_SET_PDEATHSIG", errno);
         cs_exec_workload(c);
     }
+    /* The init is a copy of cleanroom: its RSS (cleanroom's pages) makes it the OOM killer's
+     * favourite in the run's memory cgroup, which would kill the whole run instead of the process
+     * that overran the limit. It only reaps, so it is exempt. Lowering needs CAP_SYS_RESOURCE:
+     * in a user namespace this fails (EACCES) and the init stays eligible, as before. */
+    int adj = cs_write_file("/proc/self/oom_score_adj", "-1000");
+    if (adj < 0 && adj != -EACCES && adj != -EPERM) cs_fail(c, "write oom_score_adj", "-1000", -adj);
     /* The workload's copy of the exec pipe closes at execve: the parent's EOF means "exec'd". */
     close(c->exec_pipe);
     if (c->notify_sock >= 0) close(c->notify_sock);
     if (c->stdout_fd >= 0) close(c->stdout_fd);
     if (c->stderr_fd >= 0) close(c->stderr_fd);
-    if (c->metrics_fd >= 0) close(c->metrics_fd);
 
     int lingering = 0;
     for (;;) {
@@ -194,9 +185,9 @@ int cs_child(const struct cspawn_config *cfg) {
     /* Other threads of the parent may be spawning runs at the same time: their pipes were
      * copied into us by clone. Drop everything that is not ours at once, or their EOFs would
      * wait for our exit. */
-    int keep[8], nkeep = 0;
-    int mine[7] = { c->exec_pipe, c->status_pipe, c->stdout_fd, c->stderr_fd, c->metrics_fd, c->notify_sock, c->gate_fd };
-    for (int i = 0; i < 7; i++) if (mine[i] >= 3) keep[nkeep++] = mine[i];
+    int keep[6], nkeep = 0;
+    int mine[6] = { c->exec_pipe, c->status_pipe, c->stdout_fd, c->stderr_fd, c->notify_sock, c->gate_fd };
+    for (int i = 0; i < 6; i++) if (mine[i] >= 3) keep[nkeep++] = mine[i];
     cs_sort(keep, nkeep);
     int r = cs_close_from_3(keep, nkeep);
     if (r < 0) cs_fail(c, "close_range", "inherited descriptors", -r);

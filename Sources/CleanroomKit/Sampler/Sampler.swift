@@ -33,6 +33,7 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
     private let finished = DispatchSemaphore(value: 0)
     private var thread: Thread?
     private var rootPID: pid_t = 0
+    private var rootIsInit = false
     private var origin: UInt64 = 0
     // Written by the sampler thread before `finished` is signalled, read after.
     private var threadOutput: (samples: Samples, figures: [FigureSource: Figures], cpu: Double)?
@@ -48,7 +49,9 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
 
     /// Starts sampling `rootPID` (the workload, or the sandbox's init holding the run's namespaces).
     /// `origin`: CLOCK_MONOTONIC ns of the workload's exec (sample times count from it); now if nil.
-    public func start(rootPID: pid_t, origin: UInt64? = nil) {
+    /// `rootIsInit`: the root is the sandbox's init (a copy of cleanroom), whose memory is not the run's.
+    public func start(rootPID: pid_t, origin: UInt64? = nil, rootIsInit: Bool = false) {
+        self.rootIsInit = rootIsInit
         precondition(thread == nil, "Sampler.start called twice")
         self.rootPID = rootPID
         self.origin = origin ?? UInt64(Monotonic.nowNS)
@@ -97,6 +100,7 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
             ? ProcTree(listing: counters.procsFile.map { .cgroupProcs($0, root: rootPID) } ?? .descendants(of: rootPID),
                        wantIO: wantIO, wantHWM: wantHWM)
             : nil
+        tree?.memoryExcluded = rootIsInit ? rootPID : nil
         let net: NetCounter? = network == .none ? NetCounter(pid: rootPID) : nil
         let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))

@@ -20,7 +20,8 @@ extension Sandbox {
         let reportDir = req.outputReportPath ?? req.outputDirectory
         var record = RunRecord(index: index, warmup: warmup, outcome: .error)
         record.output = OutputFiles(stdout: reportDir + "/stdout.txt", stderr: reportDir + "/stderr.txt", truncated: false)
-        let metricsPath = req.metricsFile ? req.outputDirectory + "/metrics.jsonl" : nil
+        // Absolute and free of symlinks: the workload's cwd is not ours, and the child binds this path.
+        let metricsPath = req.metricsFile ? SysFS.realPath(req.outputDirectory) + "/metrics.jsonl" : nil
         let env = req.environment(metricsPath: metricsPath)
 
         // Refusals that are the workload's own fault: outcome `error`, nothing spawned.
@@ -155,8 +156,10 @@ extension Sandbox {
             pipes.notify = RunPipes.Pair(read: sock[0], write: sock[1])
         }
         if let mp = metricsPath {
-            pipes.metrics = open(mp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o644)
-            guard pipes.metrics >= 0 else { throw SandboxError.system(.last("open", mp)) }
+            // A fresh, empty file: the run's processes open it by path ($CLEANROOM_METRICS).
+            let fd = open(mp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw SandboxError.system(.last("open", mp)) }
+            close(fd)
         }
         var cloneFD: Int32 = -1
         if let dir = group.cloneInto {
@@ -179,7 +182,7 @@ extension Sandbox {
         var result = cspawn_result(pid: -1, pidfd: -1)
         func start(_ joins: [String], _ cgroupFD: Int32) -> Int32 {
             let arena = CArena()
-            var cfg = plan.config(arena, pipes: pipes, joins: joins, cloneInto: cgroupFD, uidMap: uidMap, gidMap: gidMap)
+            var cfg = plan.config(arena, pipes: pipes, metricsPath: metricsPath, joins: joins, cloneInto: cgroupFD, uidMap: uidMap, gidMap: gidMap)
             return cspawn_start(&cfg, &result)
         }
         var rc = cloneFD >= 0 ? start(joins, cloneFD) : start(joins + cloneIntoProcs, -1)

@@ -160,7 +160,7 @@ final class RunSupervisor {
             execNS = ns
             if startObserver, !observerStarted, let observer = sandbox.observer {
                 observerStarted = true
-                observer.started(RunStart(paths: group.paths, rootPID: rootPID, at: Double(ns) / 1e9,
+                observer.started(RunStart(paths: group.paths, rootPID: rootPID, rootIsInit: useInit, at: Double(ns) / 1e9,
                                           metricsFile: metricsPath, runID: runID))
             }
         case .message(.failure(let f)): failure = f

@@ -26,8 +26,8 @@ public struct SandboxRequest: Sendable {
     public var outputReportPath: String?
     /// Exit code that means `ok`.
     public var expectExit: Int
-    /// Create `metrics.jsonl` in `outputDirectory` and hand it to the workload as fd 3,
-    /// with `CLEANROOM_METRICS=/proc/self/fd/3` (works in every filesystem mode).
+    /// Create `metrics.jsonl` in `outputDirectory`, named by `$CLEANROOM_METRICS`: a path every
+    /// process of the run can open and append to, in every filesystem mode (no inherited fd).
     public var metricsFile: Bool
     /// Refuse to run (throw `SandboxError.notEnforced`) when anything asked for cannot be enforced.
     public var strict: Bool
@@ -61,7 +61,7 @@ public struct SandboxRequest: Sendable {
     /// The scrubbed environment as `KEY=VALUE` strings.
     func environment(metricsPath: String?) -> [String] {
         var extra = env
-        if metricsPath != nil { extra["CLEANROOM_METRICS"] = "/proc/self/fd/3" }
+        if let metricsPath { extra["CLEANROOM_METRICS"] = metricsPath }
         return Self.scrubbedEnvironment(extra)
     }
 
@@ -91,6 +91,8 @@ public struct RunStart: Sendable {
     /// Host PID of the run's root process: the PID-1 init whose child is the workload (or the
     /// workload itself when no PID namespace could be made). Everything of the run descends from it.
     public var rootPID: pid_t
+    /// The root is the run's init (a copy of cleanroom that only reaps): its own memory is not the run's.
+    public var rootIsInit: Bool
     /// CLOCK_MONOTONIC seconds at the workload's execve (t = 0 of samples).
     public var at: Double
     /// metrics.jsonl the workload appends custom metrics to, when asked for.

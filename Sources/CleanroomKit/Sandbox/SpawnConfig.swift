@@ -63,7 +63,7 @@ struct SpawnPlan {
     }
 
     /// The C config for `cspawn_start`, its memory in `arena`.
-    func config(_ arena: CArena, pipes: RunPipes, joins: [String], cloneInto: Int32,
+    func config(_ arena: CArena, pipes: RunPipes, metricsPath: String?, joins: [String], cloneInto: Int32,
                 uidMap: String?, gidMap: String?) -> cspawn_config {
         var cfg = cspawn_config()
         cfg.path = UnsafePointer(arena.string(exe))
@@ -81,7 +81,7 @@ struct SpawnPlan {
         cfg.cgroup_fd = cloneInto
         cfg.stdout_fd = pipes.stdout.write
         cfg.stderr_fd = pipes.stderr.write
-        cfg.metrics_fd = pipes.metrics
+        cfg.metrics_path = metricsPath.map { UnsafePointer(arena.string($0)) }
         cfg.seccomp_filter = program.map { UnsafeRawPointer($0.filter) }
         cfg.seccomp_len = program?.length ?? 0
         cfg.seccomp_listener = pipes.notify.write >= 0 ? 1 : 0
@@ -102,12 +102,11 @@ struct SpawnPlan {
 }
 
 /// The descriptors of one run: output pipes, the exec and status pipes (child → us), the seccomp
-/// listener socket, the gate (us → init), the metrics file. Closed when the run is over; the
+/// listener socket, the gate (us → init). Closed when the run is over; the
 /// child's ends are closed right after the clone, which is what makes EOFs mean something.
 final class RunPipes {
     struct Pair { var read: Int32 = -1; var write: Int32 = -1 }
     var stdout = Pair(), stderr = Pair(), exec = Pair(), status = Pair(), notify = Pair(), gate = Pair()
-    var metrics: Int32 = -1
     /// Other descriptors the run owns (the CLONE_INTO_CGROUP dir, pidfd, the seccomp listener).
     private var extra: [Int32] = []
 
@@ -128,21 +127,19 @@ final class RunPipes {
             if self[keyPath: kp].read == fd { self[keyPath: kp].read = -1 }
             if self[keyPath: kp].write == fd { self[keyPath: kp].write = -1 }
         }
-        if metrics == fd { metrics = -1 }
         extra.removeAll { $0 == fd }
         _ = Glibc.close(fd)
     }
 
-    /// The child's ends (and the metrics file it inherited), closed in the parent after clone.
+    /// The child's ends, closed in the parent after clone.
     func closeChildEnds() {
-        for fd in [stdout.write, stderr.write, exec.write, status.write, notify.write, metrics, gate.read] { close(fd) }
+        for fd in [stdout.write, stderr.write, exec.write, status.write, notify.write, gate.read] { close(fd) }
     }
 
     func closeAll() {
         for p in [stdout, stderr, exec, status, notify, gate] { for fd in [p.read, p.write] where fd >= 0 { _ = Glibc.close(fd) } }
-        if metrics >= 0 { _ = Glibc.close(metrics) }
         for fd in extra { _ = Glibc.close(fd) }
         stdout = Pair(); stderr = Pair(); exec = Pair(); status = Pair(); notify = Pair(); gate = Pair()
-        metrics = -1; extra = []
+        extra = []
     }
 }

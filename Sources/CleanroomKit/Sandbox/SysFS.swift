@@ -60,6 +60,13 @@ enum SysFS {
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// The canonical absolute path (realpath(3)); `path` itself when it cannot be resolved.
+    static func realPath(_ path: String) -> String {
+        guard let r = realpath(path, nil) else { return path }
+        defer { free(r) }
+        return String(cString: r)
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

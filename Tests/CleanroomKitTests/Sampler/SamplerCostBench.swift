@@ -51,7 +51,7 @@ final class KeepingObserver: RunObserver {
     init(interval: Double) { self.interval = interval }
     func started(_ run: RunStart) {
         let s = Sampler(paths: run.paths, interval: interval, network: .host)
-        s.start(rootPID: run.rootPID, origin: UInt64(run.at * 1e9))
+        s.start(rootPID: run.rootPID, origin: UInt64(run.at * 1e9), rootIsInit: run.rootIsInit)
         sampler = s
     }
     func finished() -> RunObservation {
