@@ -22,7 +22,7 @@ struct Cleanroom: ParsableCommand {
           cleanroom exec --memory 256MiB --timeout 10s -- make test
           cleanroom doctor
         """,
-        version: CleanroomVersion.string,
+        version: CleanroomVersion.display,
         subcommands: [
             RunCommand.self, ExecCommand.self, CheckCommand.self, CompareCommand.self,
             ReportCommand.self, MergeCommand.self, HistoryCommand.self, ValidateCommand.self,
