@@ -41,6 +41,13 @@ let package = Package(
             ],
             path: "Sources/cleanroom"
         ),
+        // bench/verdicts' synthetic rows: the gate's judging code over distributions with known noise.
+        .executableTarget(
+            name: "verdicts-sim",
+            dependencies: ["CleanroomKit"],
+            path: "bench/verdicts-sim",
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         .testTarget(
             name: "CleanroomKitTests",
             dependencies: ["CleanroomKit", .product(name: "GRDB", package: "GRDB.swift")],

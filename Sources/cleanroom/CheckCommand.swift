@@ -33,7 +33,8 @@ struct CheckCommand: ParsableCommand {
         let baseline = try judging.loadBaseline(command: "check", labels: report.labels,
                                                 workloads: report.workloads.map(\.name))
         let noise = { (w: String) in plan?.workloads.first { $0.name == w }?.noise ?? true }
-        let judged = Rejudge.judge(report, slos: slos, baseline: baseline, strict: judging.strict, noise: noise)
+        let judged = Rejudge.judge(report, slos: slos, baseline: baseline, strict: judging.strict, noise: noise,
+                                   baselineSource: judging.baselineSource(baseline))
         print(ConsoleSummary.render(judged), terminator: "")
         throw ExitCode(judged.verdict.exitCode)
     }

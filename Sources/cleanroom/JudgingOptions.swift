@@ -46,6 +46,12 @@ struct JudgingOptions: ParsableArguments {
         }
         return try readReport(baseline, command: command, role: "baseline")
     }
+
+    /// Where the baseline came from, for each baseline objective's `baseline` record.
+    func baselineSource(_ report: Report?) -> BaselineRecord? {
+        guard let report, let baseline else { return nil }
+        return BaselineRecord.of(report, path: baseline)
+    }
 }
 
 /// `--label KEY=VALUE` parsing shared by `run`.

@@ -53,7 +53,8 @@ struct MergeCommand: ParsableCommand {
         let baseline = try judging.loadBaseline(command: "merge", labels: merged.labels,
                                                 workloads: merged.workloads.map(\.name))
         let noise = { (w: String) in plan?.workloads.first { $0.name == w }?.noise ?? true }
-        let judged = Rejudge.judge(merged, slos: slos, baseline: baseline, strict: judging.strict, noise: noise)
+        let judged = Rejudge.judge(merged, slos: slos, baseline: baseline, strict: judging.strict, noise: noise,
+                                   baselineSource: judging.baselineSource(baseline))
         do { try ReportWriter.write(judged, to: output, formats: formats) } catch {
             fputs("cleanroom merge: cannot write the reports: \(error)\n", stderr)
             throw ExitCode(ExitStatus.usage)

@@ -26,6 +26,7 @@ struct RunCommand: ParsableCommand {
           cleanroom run -c slo.json -o out --format json,html,junit --repeat 5
           cleanroom run --baseline main/report.json --label branch=pr-42
           cleanroom run --history perf.db --baseline history --label branch=main
+          cleanroom run --baseline-from ../base      # A/B: the base build's runs alternate with these
           cleanroom run --shard 2/3 -o shard-2          # one job of a CI matrix; see `merge`
           cleanroom run build unit-tests                # only these workloads
         """)
@@ -56,6 +57,13 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var judging: JudgingOptions
 
+    @Option(name: .customLong("baseline-from"), help: ArgumentHelp("""
+        A/B in one job: DIR holds the base build of this project (e.g. the merge base, built). Each \
+        workload also runs in DIR (its cwd at the same place inside DIR), alternately with the head \
+        (ABBA), same sandbox; `baseline ± …` objectives are judged against those base runs.
+        """, valueName: "DIR"))
+    var baselineFrom: String?
+
     @Argument(help: "Workloads to run (default: all).")
     var workloads: [String] = []
 
@@ -64,6 +72,9 @@ struct RunCommand: ParsableCommand {
         if let w = warmup, w < 0 { throw ValidationError("--warmup must be 0 or more") }
         if parallel < 1 { throw ValidationError("--parallel must be at least 1") }
         if let s = shard, Shard(s) == nil { throw ValidationError("--shard \(s): expected K/N with 1 ≤ K ≤ N, e.g. 2/3") }
+        if baselineFrom != nil, judging.baseline != nil {
+            throw ValidationError("--baseline-from and --baseline both name a baseline: give one (--baseline-from measures the base in this job)")
+        }
     }
 
     func run() throws {
@@ -90,6 +101,17 @@ struct RunCommand: ParsableCommand {
         let probe = Orchestrator(plan: plan, options: options, executor: executor, judge: AnalysisJudge(), progress: progress)
         options.baseline = try judging.loadBaseline(command: "run", labels: labelMap,
                                                     workloads: probe.selectedWorkloads.map(\.name))
+        options.baselineSource = judging.baselineSource(options.baseline)
+        if let dir = baselineFrom {
+            let root = URL(fileURLWithPath: plan.source).standardizedFileURL.deletingLastPathComponent().path
+            let build = BaseBuild(directory: dir, root: root)
+            let problems = build.problems(probe.selectedWorkloads)
+            if !problems.isEmpty {
+                for p in problems { fputs("cleanroom run: \(p)\n", stderr) }
+                throw ExitCode(ExitStatus.usage)
+            }
+            options.baseBuild = build
+        }
         if options.baseline == nil, judging.baseline == "history" {
             options.noBaselineReason = "--baseline history: no recorded report"
                 + (labelMap["branch"].map { " with branch=\($0)" } ?? "") + " has runs of these workloads"

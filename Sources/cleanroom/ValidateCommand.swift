@@ -32,6 +32,11 @@ struct ValidateCommand: ParsableCommand {
           cleanroom validate                        # checks ./slo.json
           cleanroom validate ci/slo.json
           cleanroom validate --format json slo.json | jq '.[] | .message'
+          cleanroom validate --baseline main/report.json   # + warn where noise hides the allowed change
+
+        With --baseline REPORT.json, the noise each workload showed in that report is set against \
+        the `baseline ± N%` objectives: an objective allowing less than the smallest change its \
+        runs can decide gets a warning on stderr (the exit code is unchanged).
         """
     )
 
@@ -43,6 +48,9 @@ struct ValidateCommand: ParsableCommand {
         valueName: "text|json"))
     var format: OutputFormat = .text
 
+    @Option(help: ArgumentHelp("A report whose runs show each workload's noise (warnings only).", valueName: "REPORT.json"))
+    var baseline: String?
+
     func run() throws {
         switch ConfigLoader.load(path: file) {
         case .success(let plan):
@@ -51,6 +59,15 @@ struct ValidateCommand: ParsableCommand {
             } else {
                 let w = plan.workloads.count, o = plan.slos.count
                 print("\(file): \(w) workload\(w == 1 ? "" : "s"), \(o) objective\(o == 1 ? "" : "s")")
+            }
+            if let baseline {
+                let report = try readReport(baseline, command: "validate", role: "baseline")
+                for var w in report.workloads {
+                    let slos = plan.slos.filter { $0.applies(to: w.name) }
+                    let maxRepeat = plan.workloads.first { $0.name == w.name }?.maxRepeat
+                    w.noise = NoiseFigures.compute(w, slos: slos, maxRepeat: maxRepeat)
+                    for warning in NoiseFigures.warnings(w, slos: slos) { fputs("warning: \(warning)\n", stderr) }
+                }
             }
         case .failure(let errors):
             if format == .json {

@@ -13,13 +13,14 @@ public enum CompareRender {
         }
     }
 
-    static let header = ["workload", "metric", "base", "head", "change", "95% CI", "p", "result"]
+    static let header = ["workload", "metric", "base", "head", "change", "95% CI", "result", "p (rank test)", "to decide"]
 
     static func row(_ c: MetricChange) -> [String] {
         [c.workload, c.metric, value(c.baseMedian, c.unit) + " (n=\(c.baseN))", value(c.headMedian, c.unit) + " (n=\(c.headN))",
          c.changePercent.map(percent) ?? "—",
          c.ci.map { "[\(percent($0[0])), \(percent($0[1]))]" } ?? "—",
-         pValue(c.pValue), c.result]
+         c.result, pValue(c.pValue) + (c.rankTestAgrees ? "" : " (disagrees)"),
+         c.runsToDecide.map { "≈\($0) runs a side" } ?? ""]
     }
 
     public static func table(_ r: ComparisonReport) -> String {
@@ -42,7 +43,7 @@ public enum CompareRender {
         for c in r.changes {
             var cells = row(c).map { $0.replacingOccurrences(of: "|", with: "\\|") }
             cells[0] = "`\(cells[0])`"; cells[1] = "`\(cells[1])`"
-            if c.result != "no change" { cells[7] = "**\(cells[7])**" }
+            if c.result != "no change" { cells[6] = "**\(cells[6])**" }
             out += "| " + cells.joined(separator: " | ") + " |\n"
         }
         return footer(r, prefix: out)
@@ -58,8 +59,10 @@ public enum CompareRender {
         var out = prefix
         if !r.onlyInBase.isEmpty { out += "\nonly in base (not compared): " + r.onlyInBase.joined(separator: ", ") + "\n" }
         if !r.onlyInHead.isEmpty { out += "\nonly in head (not compared): " + r.onlyInHead.joined(separator: ", ") + "\n" }
-        out += "\nmedians; change = (head − base) / base; 95% CI by bootstrap; p = Mann–Whitney U, two-sided. "
-            + "A change is named only when p < \(r.alpha) and the interval excludes 0.\n"
+        out += "\nmedians; change = (head − base) / base with its 95% CI (bootstrap over both samples), judged as "
+            + "the gate judges `median(...) <= baseline + \(String(format: "%g", r.band))%`: slower/faster when the whole CI is beyond "
+            + "±\(String(format: "%g", r.band))%, no change when it is wholly within, else inconclusive. "
+            + "p = Mann–Whitney U, two-sided (second opinion, alpha \(r.alpha)).\n"
         return out
     }
 

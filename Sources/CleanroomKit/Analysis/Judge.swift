@@ -37,7 +37,7 @@ public enum Judge {
     /// True when any run of the workload (warmups included) did not end as expected:
     /// such a workload fails the verdict whatever its objectives say.
     public static func workloadFailed(_ workload: WorkloadReport) -> Bool {
-        workload.runs.contains { $0.outcome != .ok }
+        workload.runs.contains { $0.outcome != .ok } || (workload.baseRuns ?? []).contains { $0.outcome != .ok }
     }
 
     /// Judges `slo` on `workload`.
@@ -48,8 +48,10 @@ public enum Judge {
     ///   - noise: false to judge the point value alone (`"noise": "off"` on the workload);
     ///     `slo.noise` is honoured as well.
     ///   - noBaselineReason: the sentence a baseline objective gets when `baseline` is nil.
+    ///   - baselineSource: where the baseline came from, recorded in the result's `baseline`.
     public static func evaluate(slo: SLOPlan, workload: WorkloadReport, baseline: WorkloadReport?,
-                                noise: Bool = true, noBaselineReason: String? = nil) -> Judgement {
+                                noise: Bool = true, noBaselineReason: String? = nil,
+                                baselineSource: BaselineRecord? = nil) -> Judgement {
         let obj = slo.objective
         let agg = obj.aggregate
         let obs = Observations(metric: obj.metric, runs: workload.runs)
@@ -70,39 +72,102 @@ public enum Judge {
         }
         result.observed = observed
 
-        // 2. The threshold, resolved against the baseline when the objective asks for one.
-        let threshold: Double
-        if case .absolute(let v) = obj.threshold {
-            threshold = v
-        } else {
-            guard let baseline else {
-                return noData(noBaselineReason
-                    ?? "needs a baseline (--baseline REPORT.json or --baseline history) and none was given for \(workload.name)")
-            }
-            let baseObs = Observations(metric: obj.metric, runs: baseline.runs)
-            if case .custom = obj.metric, !baseObs.unit.isEmpty, !obs.unit.isEmpty, baseObs.unit != obs.unit {
-                return noData("baseline reports \(obj.metric.key) in \(baseObs.unit), this run in \(obs.unit)")
-            }
-            guard baseObs.unitConflict == nil, baseObs.measuredRuns > 0, agg == .count || !baseObs.values.isEmpty,
-                  let base = Statistics.aggregate(agg, baseObs.values),
-                  let resolved = obj.threshold.resolve(baseline: base) else {
-                return noData("baseline: " + (baseObs.values.isEmpty ? baseObs.emptyReason
-                    : "\(agg) needs at least two values of \(obj.metric.key), have \(baseObs.values.count)"))
-            }
-            threshold = resolved
+        // 2. An absolute threshold: the new runs' own interval against a fixed number.
+        guard obj.needsBaseline else {
+            return judgeAbsolute(&result, slo: slo, obs: obs, observed: observed, noise: noise)
         }
+        // 3. A baseline objective: the change between the baseline's runs and these.
+        guard let baseline else {
+            return noData(noBaselineReason
+                ?? "needs a baseline (--baseline REPORT.json, --baseline history or --baseline-from DIR) and none was given for \(workload.name)")
+        }
+        result.baseline = baselineSource ?? BaselineRecord(source: "file", reports: [])
+        let baseObs = Observations(metric: obj.metric, runs: baseline.runs)
+        if case .custom = obj.metric, !baseObs.unit.isEmpty, !obs.unit.isEmpty, baseObs.unit != obs.unit {
+            return noData("baseline reports \(obj.metric.key) in \(baseObs.unit), this run in \(obs.unit)")
+        }
+        guard baseObs.unitConflict == nil, baseObs.measuredRuns > 0, agg == .count || !baseObs.values.isEmpty,
+              let base = Statistics.aggregate(agg, baseObs.values),
+              let threshold = obj.threshold.resolve(baseline: base) else {
+            return noData("baseline: " + (baseObs.values.isEmpty ? baseObs.emptyReason
+                : "\(agg) needs at least two values of \(obj.metric.key), have \(baseObs.values.count)"))
+        }
+        result.baseline?.value = base
+        result.baseline?.n = agg == .count ? baseObs.measuredRuns : baseObs.values.count
         result.threshold = threshold
         result.margin = margin(observed: observed, threshold: threshold, comparison: obj.comparison)
+        return judgeChange(&result, slo: slo, head: obs, base: baseObs, noise: noise)
+    }
 
-        // 3. Pass or fail: by the confidence interval when noise is judged, else by the point value.
-        let judgeNoise = noise && slo.noise && noiseApplies(agg) && obs.values.count >= 2
-        guard judgeNoise, let ci = Bootstrap.interval(agg, obs.values, salt: obj.metric.key) else {
+    /// `AGG(METRIC) OP VALUE`: by the 95 % interval of the aggregate when noise is judged, else
+    /// by the point value.
+    static func judgeAbsolute(_ result: inout ObjectiveResult, slo: SLOPlan, obs: Observations, observed: Double,
+                              noise: Bool) -> Judgement {
+        let obj = slo.objective
+        let threshold = obj.threshold.resolve(baseline: nil) ?? 0
+        result.threshold = threshold
+        result.margin = margin(observed: observed, threshold: threshold, comparison: obj.comparison)
+        let judgeNoise = noise && slo.noise && noiseApplies(obj.aggregate) && obs.values.count >= 2
+        guard judgeNoise, let ci = Bootstrap.interval(obj.aggregate, obs.values, salt: obj.metric.key) else {
             result.status = obj.comparison.holds(observed, threshold) ? .pass : .fail
             return Judgement(result: result, needsMoreRuns: false)
         }
         result.ci = [ci.lowerBound, ci.upperBound]
-        let lowOK = obj.comparison.holds(ci.lowerBound, threshold)
-        let highOK = obj.comparison.holds(ci.upperBound, threshold)
+        let unit = result.unit
+        return decide(&result, ci: ci, bound: threshold, comparison: obj.comparison) {
+            "95% CI [\(fmt(ci.lowerBound)), \(fmt(ci.upperBound))] \(unit) of \(obs.values.count) "
+                + (obs.isPooled ? "observations" : "runs") + " straddles the threshold \(fmt(threshold)) \(unit)"
+        }
+    }
+
+    /// `AGG(METRIC) OP baseline ± X`: the change from the baseline's aggregate to this one, with
+    /// the interval over both samples (`ChangeInterval`), against the change the objective allows.
+    /// `ci` is that interval carried onto the aggregate's scale (baseline value + change), so it
+    /// reads against `threshold` as for any objective.
+    static func judgeChange(_ result: inout ObjectiveResult, slo: SLOPlan, head: Observations, base: Observations,
+                            noise: Bool) -> Judgement {
+        let obj = slo.objective
+        let agg = obj.aggregate
+        let (kind, allowed): (ChangeKind, Double) = {
+            switch obj.threshold {
+            case .baselinePercent(let p): return (.relative, p)
+            case .baselineDelta(let d): return (.absolute, d)
+            case .absolute(let v): return (.absolute, v)
+            }
+        }()
+        let judgeNoise = noise && slo.noise && noiseApplies(agg) && head.values.count >= 2 && base.values.count >= 2
+        let headValues = agg == .count ? [Double](repeating: 0, count: head.measuredRuns) : head.values
+        let baseValues = agg == .count ? [Double](repeating: 0, count: base.measuredRuns) : base.values
+        guard let est = ChangeInterval.estimate(agg, base: baseValues, head: headValues, kind: kind,
+                                                salt: obj.metric.key, interval: judgeNoise) else {
+            // Relative change from a baseline of 0: no scale; the point values decide.
+            result.status = obj.comparison.holds(result.observed ?? 0, result.threshold ?? 0) ? .pass : .fail
+            return Judgement(result: result, needsMoreRuns: false)
+        }
+        let unit = kind == .relative ? "%" : result.unit
+        result.change = ChangeRecord(unit: unit, value: est.value, ci: est.ci.map { [$0.lowerBound, $0.upperBound] },
+                                     allowed: allowed, headN: est.headN, baseN: est.baseN)
+        guard let ci = est.ci else {
+            result.status = obj.comparison.holds(est.value, allowed) ? .pass : .fail
+            return Judgement(result: result, needsMoreRuns: false)
+        }
+        let onScale = { (c: Double) -> Double in
+            kind == .relative ? est.baseValue + abs(est.baseValue) * c / 100 : est.baseValue + c
+        }
+        result.ci = [onScale(ci.lowerBound), onScale(ci.upperBound)]
+        return decide(&result, ci: ci, bound: allowed, comparison: obj.comparison) {
+            "95% CI of the change [\(signed(ci.lowerBound)), \(signed(ci.upperBound))]\(unit == "%" ? "%" : " " + unit) "
+                + "(\(est.headN) v \(est.baseN) " + (head.isPooled ? "observations" : "runs")
+                + ") straddles the allowed \(signed(allowed))\(unit == "%" ? "%" : " " + unit)"
+        }
+    }
+
+    /// Pass when `comparison` holds at both ends of `ci` against `bound`, fail when at neither,
+    /// else inconclusive with "add runs".
+    static func decide(_ result: inout ObjectiveResult, ci: ClosedRange<Double>, bound: Double, comparison: Comparison,
+                       straddle: () -> String) -> Judgement {
+        let lowOK = comparison.holds(ci.lowerBound, bound)
+        let highOK = comparison.holds(ci.upperBound, bound)
         if lowOK && highOK {
             result.status = .pass
             return Judgement(result: result, needsMoreRuns: false)
@@ -112,10 +177,11 @@ public enum Judge {
             return Judgement(result: result, needsMoreRuns: false)
         }
         result.status = .inconclusive
-        result.reason = "95% CI [\(fmt(ci.lowerBound)), \(fmt(ci.upperBound))] \(result.unit) of \(obs.values.count) "
-            + (obs.isPooled ? "observations" : "runs") + " straddles the threshold \(fmt(threshold)) \(result.unit)"
+        result.reason = straddle()
         return Judgement(result: result, needsMoreRuns: true)
     }
+
+    static func signed(_ v: Double) -> String { (v >= 0 ? "+" : "") + fmt(v) }
 
     /// Judges every objective on every workload it names (`*`: all of them).
     ///
@@ -123,7 +189,8 @@ public enum Judge {
     ///   A baseline without a workload of the same name gives that workload's baseline
     ///   objectives `no_data`.
     public static func evaluateAll(slos: [SLOPlan], workloads: [WorkloadReport], baseline: [WorkloadReport]?,
-                                   noise: (String) -> Bool = { _ in true }) -> [Judgement] {
+                                   noise: (String) -> Bool = { _ in true },
+                                   baselineSource: BaselineRecord? = nil) -> [Judgement] {
         let byName = Dictionary(workloads.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let baseByName = baseline.map { Dictionary($0.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }) }
         return targets(slos, workloads: workloads.map(\.name)).map { t in
@@ -138,8 +205,13 @@ public enum Judge {
             if baseByName != nil && baseByName?[t.workload] == nil {
                 reason = "the baseline has no workload \(t.workload)"
             }
+            // Base runs measured in the same job (`--baseline-from`) travel with the workload.
+            if let ab = w.baseRuns {
+                return evaluate(slo: t.slo, workload: w, baseline: WorkloadReport(name: w.name, command: w.command, runs: ab),
+                                noise: noise(t.workload), baselineSource: BaselineRecord.ab(w))
+            }
             return evaluate(slo: t.slo, workload: w, baseline: baseByName?[t.workload],
-                            noise: noise(t.workload), noBaselineReason: reason)
+                            noise: noise(t.workload), noBaselineReason: reason, baselineSource: baselineSource)
         }
     }
 

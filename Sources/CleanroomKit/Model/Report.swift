@@ -72,8 +72,39 @@ public struct WorkloadReport: Codable, Sendable, Equatable {
     public var stats: [String: Stats]
     /// Why the workload could not run as planned (a failed `setup` or `teardown`); an addition.
     public var error: String?
+    /// `--baseline-from DIR`: the base build's runs, measured in this job, interleaved ABBA with `runs`
+    /// (additions; docs/statistics.md "A/B in one job").
+    public var baseRuns: [RunRecord]?
+    /// `--baseline-from DIR`: the directory the base runs ran in (the workload's cwd inside DIR).
+    public var baseCwd: String?
+    /// Per metric: the run-to-run noise of this workload and the smallest change its runs can decide.
+    public var noise: [String: NoiseFigure]?
     public init(name: String, command: [String], runs: [RunRecord] = [], stats: [String: Stats] = [:], error: String? = nil) {
         self.name = name; self.command = command; self.runs = runs; self.stats = stats; self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, command, runs, stats, error, noise
+        case baseRuns = "base_runs", baseCwd = "base_cwd"
+    }
+}
+
+/// A workload's noise on one metric (docs/statistics.md "Noise of a workload").
+public struct NoiseFigure: Codable, Sendable, Equatable {
+    /// Coefficient of variation of the measured runs (sample stddev / mean), in percent.
+    public var cv: Double
+    public var n: Int
+    /// The smallest relative change (percent) a comparison at `n` runs a side can tell from none:
+    /// the half-width of the 95 % interval of the change in medians (≈ 1.96 · 1.25 · cv · √(2/n)).
+    public var smallestChange: Double
+    /// The same at the workload's `max_repeat`.
+    public var smallestChangeAtMaxRepeat: Double?
+    public init(cv: Double, n: Int, smallestChange: Double, smallestChangeAtMaxRepeat: Double?) {
+        self.cv = cv; self.n = n; self.smallestChange = smallestChange; self.smallestChangeAtMaxRepeat = smallestChangeAtMaxRepeat
+    }
+    enum CodingKeys: String, CodingKey {
+        case cv, n
+        case smallestChange = "smallest_change", smallestChangeAtMaxRepeat = "smallest_change_at_max_repeat"
     }
 }
 
@@ -113,6 +144,10 @@ public struct ObjectiveResult: Codable, Sendable, Equatable {
     public var runsAdded: Int?
     /// Why the status is what it is when the numbers alone do not say (no baseline, no runs).
     public var reason: String?
+    /// A baseline objective: the change from the baseline judged (an addition, docs/statistics.md).
+    public var change: ChangeRecord?
+    /// A baseline objective: which baseline was used (SPEC "Report").
+    public var baseline: BaselineRecord?
     public init(name: String, workload: String, objective: String, level: Level, observed: Double?,
                 threshold: Double?, unit: String, status: ObjectiveStatus, margin: Double? = nil,
                 ci: [Double]? = nil, runsAdded: Int? = nil, reason: String? = nil) {
@@ -122,8 +157,44 @@ public struct ObjectiveResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, workload, objective, level, observed, threshold, unit, status, margin, ci, reason
+        case name, workload, objective, level, observed, threshold, unit, status, margin, ci, reason, change, baseline
         case runsAdded = "runs_added"
+    }
+}
+
+/// The change a baseline objective judged: head aggregate against the baseline's, with the
+/// interval of the change over both samples.
+public struct ChangeRecord: Codable, Sendable, Equatable {
+    /// "%" for `baseline ± N%`, else the metric's unit.
+    public var unit: String
+    public var value: Double
+    /// 95 % interval of `value` (bootstrap over both samples); nil when noise was not judged.
+    public var ci: [Double]?
+    /// The change the objective allows (signed, in `unit`): 5 for `baseline + 5%`.
+    public var allowed: Double
+    public var headN: Int
+    public var baseN: Int
+    public init(unit: String, value: Double, ci: [Double]?, allowed: Double, headN: Int, baseN: Int) {
+        self.unit = unit; self.value = value; self.ci = ci; self.allowed = allowed; self.headN = headN; self.baseN = baseN
+    }
+    enum CodingKeys: String, CodingKey {
+        case unit, value, ci, allowed
+        case headN = "head_n", baseN = "base_n"
+    }
+}
+
+/// Where a baseline came from (SPEC "Report"): `file` (a saved report), `history` (recorded
+/// reports), or `ab` (base runs measured in the same job, `--baseline-from`).
+public struct BaselineRecord: Codable, Sendable, Equatable {
+    public var source: String
+    /// The report file, the history's report ids, or the base build's directory.
+    public var reports: [String]
+    /// The baseline's aggregate (same aggregate and unit as `observed`).
+    public var value: Double?
+    /// How many values of the baseline were used (runs; observations for custom metrics).
+    public var n: Int?
+    public init(source: String, reports: [String], value: Double? = nil, n: Int? = nil) {
+        self.source = source; self.reports = reports; self.value = value; self.n = n
     }
 }
 

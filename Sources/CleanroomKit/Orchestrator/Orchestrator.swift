@@ -15,6 +15,10 @@ public struct RunOptions: Sendable {
     /// Why baseline objectives are no_data when a baseline was asked for and none was found
     /// (`--baseline history` with no matching history); nil: none was asked for.
     public var noBaselineReason: String?
+    /// Where `baseline` came from, recorded on every baseline objective's result.
+    public var baselineSource: BaselineRecord?
+    /// `--baseline-from DIR`: each workload's base variant (cwd inside DIR), measured alternately with it.
+    public var baseBuild: BaseBuild?
 
     public init(outputDirectory: String, parallel: Int = 1, strict: Bool = false, baseline: Report? = nil,
                 labels: [String: String] = [:], shard: Shard? = nil, selected: [String] = []) {
@@ -111,17 +115,28 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
         var setupError: String?
         let dirName = FileNames.sanitise(w.name)
         let slos = plan.slos.filter { $0.applies(to: w.name) }
-        let baseline = options.baseline?.workloads.first { $0.name == w.name }
+        // A/B in one job: the base variant of this workload, run alternately with it (ABBA).
+        let base: WorkloadPlan? = options.baseBuild.map { $0.variant(of: w) }
+        let fileBaseline = options.baseline?.workloads.first { $0.name == w.name }
         let noBaselineReason: String? = options.baseline == nil ? options.noBaselineReason
-            : baseline == nil ? "the baseline has no workload \(w.name)" : nil
+            : fileBaseline == nil ? "the baseline has no workload \(w.name)" : nil
+        if let base { report.baseCwd = base.cwd; report.baseRuns = [] }
         func evaluate(_ slo: SLOPlan) -> (result: ObjectiveResult, needsMoreRuns: Bool) {
-            judge.evaluate(slo, workload: report, baseline: baseline, noise: w.noise, noBaselineReason: noBaselineReason)
+            let baseline = report.baseRuns.map { WorkloadReport(name: w.name, command: w.command, runs: $0) } ?? fileBaseline
+            var j = judge.evaluate(slo, workload: report, baseline: baseline, noise: w.noise, noBaselineReason: noBaselineReason)
+            if j.result.baseline != nil, let source = report.baseRuns != nil ? BaselineRecord.ab(report) : options.baselineSource {
+                j.result.baseline?.source = source.source
+                j.result.baseline?.reports = source.reports
+            }
+            return j
         }
         var index = 0
+        var baseIndex = 0
         var measured = 0
 
-        func job(_ kind: RunJob.Kind, _ command: [String], _ idx: Int, workload: WorkloadPlan? = nil) -> RunJob {
-            let rel = kind.isRunKind ? "runs/\(dirName)/\(idx)" : "runs/\(dirName)/\(kind.rawValue)\(kind == .prepare ? "-\(idx)" : "")"
+        func job(_ kind: RunJob.Kind, _ command: [String], _ idx: Int, workload: WorkloadPlan? = nil, isBase: Bool = false) -> RunJob {
+            let sub = (isBase ? "base-" : "") + (kind.isRunKind ? "\(idx)" : "\(kind.rawValue)\(kind == .prepare ? "-\(idx)" : "")")
+            let rel = "runs/\(dirName)/" + sub
             return RunJob(workload: workload ?? w, command: command, kind: kind, index: idx,
                           outputDirectory: options.outputDirectory + "/" + rel, outputRelative: rel)
         }
@@ -139,9 +154,10 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
         }
 
         /// An unmeasured helper command; false when it did not succeed.
-        func helper(_ kind: RunJob.Kind, _ command: [String]?, _ idx: Int, workload: WorkloadPlan? = nil) -> (ok: Bool, why: String?) {
+        func helper(_ kind: RunJob.Kind, _ command: [String]?, _ idx: Int, workload: WorkloadPlan? = nil,
+                    isBase: Bool = false) -> (ok: Bool, why: String?) {
             guard let command else { return (true, nil) }
-            guard let r = execute(job(kind, command, idx, workload: workload)) else { return (false, setupError) }
+            guard let r = execute(job(kind, command, idx, workload: workload, isBase: isBase)) else { return (false, setupError) }
             if r.outcome == .ok && r.exitCode == 0 { return (true, nil) }
             let why = "\(kind.rawValue) \(command.joined(separator: " ")) ended \(r.outcome.rawValue)"
                 + (r.exitCode.map { " (exit \($0))" } ?? "") + (r.detail.map { ": \($0)" } ?? "")
@@ -149,44 +165,61 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
         }
 
         /// One warmup or measured run after its `prepare`. false when the workload cannot go on.
-        func oneRun(warmup: Bool) -> Bool {
+        /// `variant` is the base build's plan for its runs (`--baseline-from`), nil for the head's.
+        func oneRun(warmup: Bool, variant: WorkloadPlan? = nil) -> Bool {
             guard !interrupts.isInterrupted else { return false }
-            index += 1
+            let isBase = variant != nil
+            let plan = variant ?? w
+            if isBase { baseIndex += 1 } else { index += 1 }
+            let idx = isBase ? baseIndex : index
             let kind: RunJob.Kind = warmup ? .warmup : .measured
-            let prep = helper(.prepare, w.prepare, index)
+            let prep = helper(.prepare, plan.prepare, idx, workload: plan, isBase: isBase)
             var record: RunRecord
             if !prep.ok {
                 // A prepare killed by a signal is not a failed run: the run never happened.
                 if setupError != nil || interrupts.isInterrupted { return false }
-                record = RunRecord(index: index, warmup: warmup, outcome: .error, detail: prep.why)
+                record = RunRecord(index: idx, warmup: warmup, outcome: .error, detail: prep.why)
             } else {
                 // The prepare may have run into a signal: start nothing more then.
-                guard !interrupts.isInterrupted, let r = execute(job(kind, w.command, index)) else { return false }
+                guard !interrupts.isInterrupted, let r = execute(job(kind, plan.command, idx, workload: plan, isBase: isBase)) else { return false }
                 record = r
-                record.index = index
+                record.index = idx
                 record.warmup = warmup
             }
             if record.outcome != .ok { failed = true }
-            report.runs.append(record)
-            if !warmup { measured += 1 }
-            progress.runFinished(w.name, job: job(kind, w.command, index), record: record,
-                                 done: measured, planned: max(w.repeatCount, measured))
+            if isBase { report.baseRuns?.append(record) } else { report.runs.append(record) }
+            if !warmup && !isBase { measured += 1 }
+            progress.runFinished(isBase ? w.name + " (base)" : w.name, job: job(kind, plan.command, idx, workload: plan, isBase: isBase),
+                                 record: record, done: measured, planned: max(w.repeatCount, measured))
             // A command that cannot start will not start next time either.
             return record.outcome != .error && !interrupts.isInterrupted
+        }
+
+        /// The `n`th run of the workload: with a base build, a base and a head run in ABBA order
+        /// (pair 0: base, head; pair 1: head, base; …) so that drift on the host falls on both alike.
+        var pairs = 0
+        func nextRun(warmup: Bool) -> Bool {
+            guard let base else { return oneRun(warmup: warmup) }
+            defer { pairs += 1 }
+            if pairs % 2 == 0 {
+                return oneRun(warmup: warmup, variant: base) && oneRun(warmup: warmup)
+            }
+            return oneRun(warmup: warmup) && oneRun(warmup: warmup, variant: base)
         }
 
         // After a signal, a workload that has not started yet runs nothing, its setup included:
         // it stays in the report with no runs (its objectives are no_data).
         if !interrupts.isInterrupted {
             progress.workloadStarted(w.name, planned: w.warmup + w.repeatCount)
-            let setup = helper(.setup, w.setup, 0)
+            var setup = helper(.setup, w.setup, 0)
+            if setup.ok, let base { setup = helper(.setup, base.setup, 0, workload: base, isBase: true) }
             if !setup.ok {
                 failed = true
                 report.error = setup.why
             } else {
                 var going = true
-                for _ in 0..<w.warmup where going { going = oneRun(warmup: true) }
-                for _ in 0..<w.repeatCount where going { going = oneRun(warmup: false) }
+                for _ in 0..<w.warmup where going { going = nextRun(warmup: true) }
+                for _ in 0..<w.repeatCount where going { going = nextRun(warmup: false) }
                 // Noise: while an objective's interval straddles its threshold, add measured runs.
                 while going, measured < w.maxRepeat, !interrupts.isInterrupted {
                     report.stats = judge.stats(for: report.runs)
@@ -194,7 +227,7 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
                     guard !pending.isEmpty else { break }
                     progress.runsAdded(w.name, total: measured + 1,
                                        reason: "\(pending.map(\.name).joined(separator: ", ")) within noise of the threshold")
-                    going = oneRun(warmup: false)
+                    going = nextRun(warmup: false)
                 }
                 // Once set up, always torn down — after a signal too (it undoes what setup did),
                 // but then only once the signal's own teardown of every sandbox is over (else it
@@ -205,13 +238,21 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
                     interrupts.waitUntilSettled(timeout: 1)
                     teardownPlan.timeout = min(w.timeout ?? .infinity, Orchestrator.teardownTimeoutAfterInterrupt)
                 }
-                let down = helper(.teardown, w.teardown, 0, workload: teardownPlan)
+                var down = helper(.teardown, w.teardown, 0, workload: teardownPlan)
+                if let base {
+                    var baseDown = base
+                    baseDown.timeout = teardownPlan.timeout
+                    let b = helper(.teardown, base.teardown, 0, workload: baseDown, isBase: true)
+                    if down.ok { down = b }
+                }
                 if !down.ok { failed = true; report.error = down.why }
             }
         }
         // report.json says why the verdict is `error`, not only the console.
         if let setupError, report.error == nil { report.error = setupError }
         report.stats = judge.stats(for: report.runs)
+        report.noise = NoiseFigures.compute(report, slos: slos, maxRepeat: w.maxRepeat)
+        for warning in NoiseFigures.warnings(report, slos: slos) { progress.message("  warning: \(warning)") }
         let added = max(0, measured - w.repeatCount)
         let results = slos.map { slo -> ObjectiveResult in
             var r = evaluate(slo).result

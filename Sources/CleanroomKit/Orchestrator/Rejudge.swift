@@ -24,13 +24,16 @@ public enum Rejudge {
 
     /// Judges `slos` over the report's runs and decides the verdict again. `noise(workload)` says
     /// whether noise is judged for that workload (from slo.json; on when no config is given).
+    /// Workloads that carry base runs (`--baseline-from`) are judged against them; the others
+    /// against `baseline`, recorded as `baselineSource`.
     public static func judge(_ report: Report, slos: [SLOPlan], baseline: Report?, strict: Bool,
-                             noise: (String) -> Bool = { _ in true }) -> Report {
+                             noise: (String) -> Bool = { _ in true }, baselineSource: BaselineRecord? = nil) -> Report {
         var out = report
         for i in out.workloads.indices where out.workloads[i].stats.isEmpty {
             out.workloads[i].stats = Statistics.workloadStats(out.workloads[i].runs)
         }
-        let judgements = Judge.evaluateAll(slos: slos, workloads: out.workloads, baseline: baseline?.workloads, noise: noise)
+        let judgements = Judge.evaluateAll(slos: slos, workloads: out.workloads, baseline: baseline?.workloads, noise: noise,
+                                            baselineSource: baselineSource)
         out.slos = judgements.map { j in
             var r = j.result
             if j.needsMoreRuns { r.status = .inconclusive; r.reason = r.reason ?? "the interval straddles the threshold and no runs can be added when re-judging" }

@@ -120,6 +120,7 @@ public enum HTMLReport {
             s += "<td>\(warning ? "<span class=\"badge inconclusive\" title=\"level warn: reported, does not fail the gate\">warning</span>" : statusBadge(o.status))</td>"
             s += "<th scope=\"row\"><span class=\"name\">\(escape(o.name))</span><code>\(escape(o.objective))</code>"
             if let reason = o.reason { s += "<span class=\"reason\">\(escape(reason))</span>" }
+            if let b = ReportText.baselineLine(o) { s += "<span class=\"reason baseline\">\(escape(b))</span>" }
             s += "</th>"
             // Usual names stay on one line; a very long one wraps rather than squeeze the objective.
             s += "<td class=\"\(o.workload.count > 24 ? "wl" : "nowrap")\">\(escape(o.workload))</td>"

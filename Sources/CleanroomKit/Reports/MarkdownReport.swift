@@ -34,13 +34,14 @@ public enum MarkdownReport {
                              ReportText.margin(s.margin), ci(s), escape(s.level.rawValue)]
                     .joined(separator: " | ") + " |\n"
             }
-            let notes = report.slos.filter { $0.reason != nil || ($0.runsAdded ?? 0) > 0 }
+            let notes = report.slos.filter { $0.reason != nil || ($0.runsAdded ?? 0) > 0 || $0.baseline != nil }
             if !notes.isEmpty {
                 md += "\n"
                 for s in notes {
                     var parts: [String] = []
                     if let n = s.runsAdded, n > 0 { parts.append("\(n) run\(n == 1 ? "" : "s") added to beat the noise") }
                     if let r = s.reason { parts.append(escape(r)) }
+                    if let b = ReportText.baselineLine(s) { parts.append(escape(b)) }
                     md += "- **\(escape(s.name))** (\(escape(s.workload))): \(parts.joined(separator: "; "))\n"
                 }
             }

@@ -64,6 +64,31 @@ enum ReportText {
 
     /// An objective's observed value, threshold or CI bound, in the unit family its threshold was
     /// written in: `<= 200MB` shows `268MB vs 200MB`, not `256MiB vs 191MiB`.
+    /// Where a baseline objective's baseline came from and the change judged, in one line:
+    /// "baseline 279.7 ms (file main/report.json, 5 runs); change +8.3% [+2.1%, +14.0%], allowed +5%".
+    public static func baselineLine(_ s: ObjectiveResult) -> String? {
+        guard let b = s.baseline else { return nil }
+        let source: String = {
+            switch b.source {
+            case "history": return "history reports " + (b.reports.isEmpty ? "—" : b.reports.joined(separator: ", "))
+            case "ab": return "measured in this job from " + (b.reports.first ?? "the base build")
+            default: return b.source + (b.reports.isEmpty ? "" : " " + b.reports.joined(separator: ", "))
+            }
+        }()
+        var line = "baseline \(objectiveValue(b.value, s)) (\(source)"
+        if let n = b.n { line += ", n=\(n)" }
+        line += ")"
+        if let c = s.change {
+            func v(_ x: Double) -> String {
+                c.unit == "%" ? String(format: "%+.1f%%", x) : (x >= 0 ? "+" : "−") + human(abs(x), unit: c.unit)
+            }
+            line += "; change \(v(c.value))"
+            if let ci = c.ci, ci.count == 2 { line += " [\(v(ci[0])), \(v(ci[1]))]" }
+            line += ", allowed \(v(c.allowed)), \(c.headN) v \(c.baseN)"
+        }
+        return line
+    }
+
     static func objectiveValue(_ v: Double?, _ s: ObjectiveResult) -> String {
         guard let v, v.isFinite else { return "—" }
         let d = dimension(ofUnit: s.unit)

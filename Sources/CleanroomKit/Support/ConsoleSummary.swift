@@ -28,6 +28,9 @@ public enum ConsoleSummary {
             for r in report.slos where r.reason != nil && r.status != .pass {
                 out += "  \(r.name)[\(r.workload)]: \(r.reason!)\n"
             }
+            for r in report.slos {
+                if let line = ReportText.baselineLine(r) { out += "  \(r.name)[\(r.workload)]: \(line)\n" }
+            }
         }
         for w in report.workloads {
             if let e = w.error { out += "workload \(w.name): \(e)\n" }

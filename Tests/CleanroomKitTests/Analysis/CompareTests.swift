@@ -57,16 +57,19 @@ final class CompareTests: XCTestCase {
         XCTAssertEqual(d?.result, "smaller")
     }
 
-    /// Three runs a side can never reach p < 0.05 (the exact minimum is 0.1): reported as no change.
-    func testThreeRunsASideCannotShowAChange() throws {
+    /// Three runs a side can never reach p < 0.05 (the exact minimum is 0.1), but +83 % is
+    /// slower by the gate's interval: compare says so, and that the rank test disagrees.
+    func testThreeRunsASideSlowerByTheGatesMethod() throws {
         let c = try XCTUnwrap(Compare.change(workload: "w", metric: .builtin(.wallTime), unit: "s",
                                              base: [1, 1.1, 1.2], head: [2, 2.1, 2.2]))
         XCTAssertEqual(c.pValue, 0.1, accuracy: 1e-12)
-        XCTAssertEqual(c.result, "no change")
+        XCTAssertEqual(c.result, "slower")
+        XCTAssertFalse(c.rankTestAgrees)
+        XCTAssertTrue(c.note?.contains("rank test disagrees") ?? false, c.note ?? "")
 
         let one = try XCTUnwrap(Compare.change(workload: "w", metric: .builtin(.wallTime), unit: "s", base: [1], head: [2]))
         XCTAssertNil(one.ci)
-        XCTAssertEqual(one.result, "no change")
+        XCTAssertEqual(one.result, "inconclusive")
         XCTAssertNotNil(one.note)
     }
 

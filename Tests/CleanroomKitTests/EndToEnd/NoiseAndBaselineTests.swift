@@ -115,13 +115,21 @@ final class NoiseAndBaselineTests: EndToEndTestCase {
         XCTAssertTrue(wallLine.contains("slower"), String(wallLine))
         let header = cmp.out.split(separator: "\n").first.map(String.init) ?? ""
         XCTAssertEqual(header.split(separator: " ").map(String.init),
-                       ["workload", "metric", "base", "head", "change", "95%", "CI", "p", "result"], "a table: \(cmp.out)")
-        let cells = wallLine.split(separator: " ").map(String.init)
-        let p = try XCTUnwrap(cells.dropLast().last.flatMap(Double.init), String(wallLine))
-        XCTAssertLessThan(p, 0.05, "5 runs a side (no overlap: exact Mann–Whitney p = 2/252 ≈ 0.008)")
+                       ["workload", "metric", "base", "head", "change", "95%", "CI", "result", "p", "(rank", "test)", "to", "decide"],
+                       "a table: \(cmp.out)")
         let json = try E2E.cleanroom(["compare", "base/report.json", "head/report.json", "--format", "json"], in: dir)
         XCTAssertEqual(json.code, 0)
         XCTAssertTrue(json.out.contains("\"slower\""), json.out)
+        let parsed = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        let wall = try XCTUnwrap((parsed["changes"] as? [[String: Any]])?.first { $0["metric"] as? String == "wall_time" })
+        XCTAssertLessThan(try XCTUnwrap(wall["p_value"] as? Double), 0.05,
+                          "5 runs a side (no overlap: exact Mann–Whitney p = 2/252 ≈ 0.008)")
+        // The gate's verdict and compare's word agree (same interval; band 10 % as the objective).
+        let band = try E2E.cleanroom(["compare", "base/report.json", "head/report.json", "--band", "10%"], in: dir)
+        XCTAssertTrue(band.out.split(separator: "\n").contains { $0.contains("wall_time") && $0.contains("slower") }, band.out)
+        XCTAssertNotNil(reg["baseline"] as? [String: Any])
+        XCTAssertEqual((reg["baseline"] as? [String: Any])?["source"] as? String, "file")
+        XCTAssertEqual((reg["baseline"] as? [String: Any])?["reports"] as? [String], ["base/report.json"])
         // The reverse direction is faster.
         let rev = try E2E.cleanroom(["compare", "head/report.json", "base/report.json"], in: dir)
         XCTAssertTrue(rev.out.split(separator: "\n").contains { $0.contains("wall_time") && $0.contains("faster") }, rev.out)

@@ -95,6 +95,16 @@ final class HistoryBaselineTests: XCTestCase {
         XCTAssertEqual(j.result.observed, 15.2)
         XCTAssertEqual(j.result.status, .fail)   // 15.2 s against 1.1 × 9.75 s
 
+        // Provenance: the recorded reports the baseline was built from, and its own value.
+        let source = BaselineRecord.of(base, path: "history")
+        XCTAssertEqual(source.source, "history")
+        XCTAssertEqual(source.reports, base.labels["history_reports"]?.split(separator: ",").map(String.init))
+        XCTAssertEqual(source.reports.count, 10)
+        let traced = Judge.evaluate(slo: slo, workload: head, baseline: base.workloads.first, noise: false, baselineSource: source)
+        XCTAssertEqual(traced.result.baseline?.source, "history")
+        XCTAssertEqual(traced.result.baseline?.reports, source.reports)
+        XCTAssertEqual(try XCTUnwrap(traced.result.baseline?.value), expectedBase, accuracy: 1e-9)
+
         // No matching history → no baseline → no_data, as with no --baseline at all.
         let none = try store.baseline(branch: "release", workloads: ["build"])
         XCTAssertNil(none)
