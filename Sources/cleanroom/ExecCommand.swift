@@ -23,69 +23,76 @@ struct ExecCommand: ParsableCommand {
         Example: cleanroom exec --memory 256MiB --timeout 10s -- make test
         """)
 
-    @Option(help: "Memory limit, no swap (e.g. 256MiB).") var memory: String?
-    @Option(help: "CPU quota in cores (e.g. 1.5).") var cpus: Double?
-    @Option(help: "Maximum number of processes/threads.") var pids: Int?
+    @Option(help: "Memory limit, no swap (e.g. 256MiB; at least 1MiB).") var memory: String?
+    @Option(help: "CPU quota in cores (e.g. 1.5; above 0, at most 4096).") var cpus: String?
+    @Option(help: "Maximum number of processes/threads (1 to 4194304).") var pids: String?
     @Option(name: .customLong("disk-read-rate"), help: "Read rate limit on cwd's disk (e.g. 20MB/s).") var diskReadRate: String?
     @Option(name: .customLong("disk-write-rate"), help: "Write rate limit on cwd's disk (e.g. 20MB/s).") var diskWriteRate: String?
-    @Option(help: "Kill the run after this long (e.g. 10s).") var timeout: String?
-    @Option(name: .customLong("kill-grace"), help: "Time between SIGTERM and SIGKILL.") var killGrace: String = "2s"
-    @Option(help: "none (only loopback) or host.") var network: String = "none"
-    @Option(help: "default, strict, none, or an OCI/Docker seccomp JSON profile.") var seccomp: String = "default"
-    @Option(help: "host, private-tmp or readonly.") var filesystem: String = "private-tmp"
-    @Option(name: .customLong("output-limit"), help: "Bytes of stdout and of stderr kept (the tail).") var outputLimit: String = "16MiB"
-    @Option(name: .customLong("expect-exit"), help: "Exit code that counts as ok.") var expectExit: Int = 0
+    @Option(help: "Kill the run after this long (e.g. 10s; default: no timeout).") var timeout: String?
+    @Option(name: .customLong("kill-grace"), help: "Time between SIGTERM and SIGKILL (default 2s).") var killGrace: String?
+    @Option(help: "none (only loopback; the default) or host.") var network: String?
+    @Option(help: "default, strict, none, or an OCI/Docker seccomp JSON profile (default: default).") var seccomp: String?
+    @Option(help: "host, private-tmp (the default) or readonly.") var filesystem: String?
+    @Option(name: .customLong("output-limit"), help: "Bytes of stdout and of stderr kept, the tail (default 16MiB).") var outputLimit: String?
+    @Option(name: .customLong("expect-exit"), help: "Exit code that counts as ok (0 to 255; default 0).") var expectExit: String?
     @Option(name: .customLong("env"), help: "Extra environment KEY=VALUE (repeatable).") var envs: [String] = []
     @Option(help: "Working directory (default: the current one).") var cwd: String?
-    @Option(help: "Sampling interval of the CPU and memory time series.") var sampling: String = "50ms"
+    @Option(help: "Sampling interval of the CPU and memory time series (default 50ms).") var sampling: String?
     @Flag(help: "Exit 3 instead of running when something asked for cannot be enforced.") var strict = false
     @Flag(help: "Print the run record as JSON (the shape of report.json's runs).") var json = false
     @Argument(parsing: .captureForPassthrough, help: "-- COMMAND [ARG ...]") var command: [String] = []
 
-    func parse<T>(_ what: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch { throw ValidationError("--\(what): \(error)") }
+    /// The flags given, as `ExecFlags` reads them (with the slo.json key each stands for).
+    var givenFlags: [ExecFlags.Flag] {
+        let all: [(String, String?)] = [
+            ("--memory", memory), ("--cpus", cpus), ("--pids", pids), ("--disk-read-rate", diskReadRate),
+            ("--disk-write-rate", diskWriteRate), ("--timeout", timeout), ("--kill-grace", killGrace),
+            ("--network", network), ("--seccomp", seccomp), ("--filesystem", filesystem),
+            ("--output-limit", outputLimit), ("--expect-exit", expectExit), ("--cwd", cwd), ("--sampling", sampling),
+        ]
+        return all.compactMap { name, value in value.map { ExecFlags.Flag(name, $0) } }
     }
+
+    static let flagNames = ["--memory", "--cpus", "--pids", "--disk-read-rate", "--disk-write-rate", "--timeout",
+                            "--kill-grace", "--network", "--seccomp", "--filesystem", "--output-limit", "--expect-exit",
+                            "--env", "--cwd", "--sampling", "--strict", "--json", "--help"]
 
     func run() throws {
         var argv = command
+        // Everything from the first word that is not one of our options is captured as the
+        // command; a leading `-…` there is an option we do not know (or --help), not a program.
+        if let first = argv.first, first != "--", first.hasPrefix("-") {
+            if first == "--help" || first == "-h" { throw CleanExit.helpRequest(ExecCommand.self) }
+            let name = String(first.split(separator: "=", maxSplits: 1).first ?? "")
+            let near = ExecCommand.flagNames.min { Units.editDistance($0, name) < Units.editDistance($1, name) }
+            let hint = near.flatMap { Units.editDistance($0, name) <= 3 ? "did you mean \($0)?" : nil }
+                ?? "options go before --, the command after it: cleanroom exec [OPTIONS] -- COMMAND [ARG ...]"
+            fputs("cleanroom exec: unknown option \(ConsoleText.escape(name)) (\(hint)); see cleanroom exec --help\n", stderr)
+            throw ExitCode(ExitStatus.usage)
+        }
         if argv.first == "--" { argv.removeFirst() }
         guard !argv.isEmpty else { throw ValidationError("no command given: cleanroom exec [OPTIONS] -- COMMAND [ARG ...]") }
-        var limits = Limits()
-        if let m = memory { limits.memory = UInt64(try parse("memory") { try Units.parse(m, as: .bytes) }) }
-        if let c = cpus { guard c > 0 else { throw ValidationError("--cpus must be > 0") }; limits.cpus = c }
-        if let p = pids { guard p > 0 else { throw ValidationError("--pids must be > 0") }; limits.pids = p }
-        if let r = diskReadRate { limits.diskReadRate = UInt64(try parse("disk-read-rate") { try Units.parse(r, as: .rate) }) }
-        if let w = diskWriteRate { limits.diskWriteRate = UInt64(try parse("disk-write-rate") { try Units.parse(w, as: .rate) }) }
-        let timeoutS = try timeout.map { t in try parse("timeout") { try Units.parse(t, as: .duration) } }
-        let grace = try parse("kill-grace") { try Units.parse(killGrace, as: .duration) }
-        let limit = try parse("output-limit") { try Units.parse(outputLimit, as: .bytes) }
-        let interval = try parse("sampling") { try Units.parse(sampling, as: .duration) }
-        guard interval >= 0.001 else { throw ValidationError("--sampling must be at least 1ms") }
-        guard let net = NetworkMode(rawValue: network) else { throw ValidationError("--network must be none or host") }
-        guard let fs = FilesystemMode(rawValue: filesystem) else { throw ValidationError("--filesystem must be host, private-tmp or readonly") }
-        let sc = SeccompMode(seccomp)
-        if case .profile(let path) = sc, !FileManager.default.fileExists(atPath: path) {
-            throw ValidationError("--seccomp: \(path) is neither default, strict, none nor an existing profile file")
+        let base = FileManager.default.currentDirectoryPath
+        let workload: WorkloadPlan
+        switch ExecFlags.plan(flags: givenFlags, env: envs, command: argv, baseDirectory: base) {
+        case .success(let w): workload = w
+        case .failure(let problems):
+            // Every problem at once, as `validate` does for slo.json; nothing was run.
+            for line in problems.lines { fputs("cleanroom exec: \(line)\n", stderr) }
+            throw ExitCode(ExitStatus.usage)
         }
-        var env: [String: String] = [:]
-        for e in envs {
-            guard let eq = e.firstIndex(of: "="), eq != e.startIndex else { throw ValidationError("--env needs KEY=VALUE, got \(e)") }
-            env[String(e[..<eq])] = String(e[e.index(after: eq)...])
-        }
-        let dir = cwd.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? FileManager.default.currentDirectoryPath
         let outDir = FileManager.default.temporaryDirectory.appendingPathComponent("cleanroom-exec-\(getpid())").path
-
-        let request = SandboxRequest(command: argv, cwd: dir, env: env, limits: limits,
-                                     settings: SandboxSettings(network: net, seccomp: sc, filesystem: fs),
-                                     timeout: timeoutS, killGrace: grace, outputLimit: Int(limit),
-                                     outputDirectory: outDir, expectExit: expectExit, metricsFile: true, strict: strict)
+        let request = SandboxRequest(workload: workload, outputDirectory: outDir, metricsFile: true, strict: strict)
+        let interval = workload.sampling
         let degraded = Sandbox.degradations(for: request)
         SignalTeardown.install()
-        let record: RunRecord
+        var record: RunRecord
         do {
             record = try SandboxExecutor.measuredRun(request, sampling: interval)
+            try CaptureCheck.verify(&record, directory: outDir, relative: nil)
         } catch {
-            fputs("cleanroom: \(error)\n", stderr)
+            // The sandbox could not be set up, or the output capture could not be written (exit 3).
+            fputs("cleanroom: \(ConsoleText.escape("\(error)"))\n", stderr)
             Glibc.exit(ExitStatus.environment)
         }
         if SignalTeardown.caught != 0 {
@@ -134,7 +141,7 @@ struct ExecCommand: ParsableCommand {
         }
         if r.output?.truncated == true { parts.append("output truncated to the tail") }
         var line = parts.joined(separator: " · ")
-        if let d = r.detail { line += "\n  " + d }
+        if let d = r.detail { line += "\n  " + ConsoleText.escape(d) }
         for d in degraded { line += "\n  not enforced: " + d }
         return line
     }

@@ -43,7 +43,9 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         do {
             let formats = try ReportFormat.parseList(format)
-            let report = try JSONReport.read(path: reportFile)
+            let tRead = DispatchTime.now().uptimeNanoseconds
+            let report = try readReport(reportFile, command: "report")
+            let decodeSeconds = Double(DispatchTime.now().uptimeNanoseconds - tRead) / 1e9
             var store: HistoryStore?
             if let history {
                 do { store = try HistoryStore(path: history, create: false) } catch { fail("\(error)") }   // the error names the file
@@ -52,12 +54,14 @@ struct ReportCommand: ParsableCommand {
             let t0 = DispatchTime.now().uptimeNanoseconds
             let files = try ReportWriter.render(report, formats: formats, options: options)
             let t1 = DispatchTime.now().uptimeNanoseconds
-            let written = try ReportWriter.write(files, to: output)
+            try claimOutputDirectory(output, command: "report")
+            let written = try writeReports(files, to: output, command: "report")
             let t2 = DispatchTime.now().uptimeNanoseconds
             for p in written { print(p) }
             let seconds = { (a: UInt64, b: UInt64) in String(format: "%.3f", Double(b - a) / 1e9) }
             fputs("cleanroom report: wrote \(written.count) file\(written.count == 1 ? "" : "s") to \(output) "
-                  + "(rendered and written in \(seconds(t0, t2)) s: render \(seconds(t0, t1)) s, write \(seconds(t1, t2)) s)\n", stderr)
+                  + "(rendered and written in \(seconds(t0, t2)) s: render \(seconds(t0, t1)) s, write \(seconds(t1, t2)) s; "
+                  + "read and decoded in \(String(format: "%.3f", decodeSeconds)) s)\n", stderr)
         } catch let e as ReportError {
             fail(e.description)
         } catch let e as FileWriteError {

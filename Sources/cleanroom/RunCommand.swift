@@ -2,6 +2,9 @@ import ArgumentParser
 import CleanroomKit
 import Foundation
 
+/// The output directory's lock, held until the process exits.
+nonisolated(unsafe) var outputLock: OutputLock?
+
 /// `cleanroom run`: the job CI invokes. Runs the workloads of slo.json in sandboxes, measures
 /// them, judges the objectives with the noise in view, writes the reports, alerts, and exits with
 /// the verdict's code.
@@ -89,7 +92,7 @@ struct RunCommand: ParsableCommand {
                 let near = names.min { Units.editDistance($0, u) < Units.editDistance($1, u) }
                 return near.map { "\"\(u)\" (did you mean \"\($0)\"?)" } ?? "\"\(u)\""
             }
-            throw ValidationError("no such workload in \(plan.source): \(hints.joined(separator: ", ")); workloads: \(names.joined(separator: ", "))")
+            throw ValidationError(ConsoleText.escape("no such workload in \(plan.source): \(hints.joined(separator: ", ")); workloads: \(names.joined(separator: ", "))"))
         }
         let outDir = URL(fileURLWithPath: output).standardizedFileURL.path
         let history = try judging.openHistory(command: "run")
@@ -120,6 +123,10 @@ struct RunCommand: ParsableCommand {
         do {
             try AtomicFile.ensureDirectory(outDir)
             try AtomicFile.checkWritable(outDir)
+            outputLock = try OutputLock.acquire(directory: outDir, command: "run")
+        } catch let e as OutputLockError {
+            fputs("cleanroom run: \(e)\n", stderr)
+            throw ExitCode(ExitStatus.usage)
         } catch {
             fputs("cleanroom run: cannot write reports to \(output): \(error)\n", stderr)
             throw ExitCode(ExitStatus.usage)
@@ -135,17 +142,28 @@ struct RunCommand: ParsableCommand {
 
         // report.html's trend charts: read before the report is recorded (below), so this run is not counted twice.
         let reportOptions = ReportTrends.options(history: history, report: report, formats: formats, command: "run")
-        do { try ReportWriter.write(report, to: outDir, formats: formats, options: reportOptions) } catch {
+        let html = formats.contains(.html) ? outDir + "/report.html" : nil
+        let webhooks = plan.webhooks
+        let send: ((Report) -> [AlertResult])? = noAlerts || webhooks.isEmpty ? nil : { r in
+            Alerts.send(report: r, webhooks: webhooks, htmlReportPath: html)
+        }
+        switch ReportDelivery(directory: outDir, formats: formats, options: reportOptions).deliver(report, alerts: send) {
+        case .finished(let r):
+            report = r
+        case .writeFailed(let r, let e):
             // The directory was writable when checked before running: this is the environment
             // (disk full, removed under us), not the user's input, and workloads did run.
-            fputs("cleanroom run: cannot write the reports: \(error)\n", stderr)
+            print(ConsoleSummary.render(r, reportDirectory: output), terminator: "")
+            fputs("cleanroom run: cannot write the reports: \(ConsoleText.escape("\(e)"))\n", stderr)
             throw ExitCode(ExitStatus.environment)
-        }
-        if !noAlerts, !plan.webhooks.isEmpty {
-            let html = formats.contains(.html) ? outDir + "/report.html" : nil
-            report.alerts = Alerts.send(report: report, webhooks: plan.webhooks, htmlReportPath: html)
-            // report.json is rewritten with the alerts' final status.
-            if formats.contains(.json) { try? ReportWriter.write(report, to: outDir, formats: [.json]) }
+        case .interrupted(let r, let e):
+            print(ConsoleSummary.render(r, reportDirectory: output), terminator: "")
+            if let e {
+                fputs("cleanroom run: interrupted; the partial report could not be written: \(ConsoleText.escape("\(e)"))\n", stderr)
+            } else {
+                fputs("cleanroom run: interrupted while writing the reports or sending alerts; partial report in \(output)\n", stderr)
+            }
+            throw ExitCode(130)
         }
         if let history {
             do { try history.record(report) } catch {

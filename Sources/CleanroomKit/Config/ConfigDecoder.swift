@@ -100,6 +100,10 @@ final class ConfigDecoder {
             report(path, node, "expected a string, found \(node.kindName)", hint: hint)
             return nil
         }
+        if s.contains("\0") {
+            report(path, node, "contains a NUL byte (\\u0000)", hint: "names, paths and commands are C strings to the kernel: remove it")
+            return nil
+        }
         if nonEmpty, s.trimmingCharacters(in: .whitespaces).isEmpty {
             report(path, node, "must not be empty", hint: example)
             return nil
@@ -111,8 +115,12 @@ final class ConfigDecoder {
     func int(_ node: JSONNode, _ path: String, _ range: ClosedRange<Int>, what: String = "a whole number") -> Int? {
         switch node.value {
         case .number(let v, let raw):
-            guard v == v.rounded(), abs(v) < 1e15, let n = Int(exactly: v) else {
+            guard v == v.rounded() else {
                 report(path, node, "\(raw) is not \(what)", hint: "e.g. \(range.lowerBound == 0 ? 0 : range.lowerBound)")
+                return nil
+            }
+            guard abs(v) < 1e15, let n = Int(exactly: v) else {
+                report(path, node, "\(raw) is out of range", hint: rangeHint(range))
                 return nil
             }
             guard range.contains(n) else {
@@ -155,6 +163,16 @@ final class ConfigDecoder {
             }
         default:
             report(path, node, "expected a \(dimension.noun), found \(node.kindName)", hint: "e.g. \(dimension.example)")
+            return nil
+        }
+        // Past these no limit, period or rate means anything, and converting one to the
+        // kernel's integers would overflow.
+        let maximum = dimension == .duration ? 365 * 86400.0 : 1e18
+        if value > maximum {
+            var shown = Units.format(value, dimension)
+            if case .string(let s, _) = node.value { shown = s } else if case .number(_, let raw) = node.value { shown = raw }
+            report(path, node, "\(shown) is too large",
+                   hint: "must be at most \(dimension == .duration ? "365 days (8760h)" : "10^18 bytes\(dimension == .rate ? "/s" : "")")")
             return nil
         }
         if value < minimum || (exclusiveMinimum && value == minimum) {
@@ -213,6 +231,12 @@ final class ConfigDecoder {
             switch item.value {
             case .string(let s, _):
                 if i == 0, s.isEmpty { report(p, item, "the program name is empty", hint: "e.g. \"swift\""); ok = false }
+                if s.contains("\0") {
+                    // execve would stop at it and run a different argv than the one reported.
+                    report(p, item, "contains a NUL byte (\\u0000), which the kernel cannot pass in an argument",
+                           hint: "remove it; to pass binary data, use a file or an environment variable holding base64")
+                    ok = false
+                }
                 out.append(s)
             case .number(_, let raw):
                 report(p, item, "arguments must be strings", hint: "write \"\(raw)\""); ok = false
@@ -240,7 +264,7 @@ final class ConfigDecoder {
             }
             switch m.value.value {
             case .string(let s, _):
-                if s.contains("\0") { report(p, m.value, "value contains a NUL byte"); ok = false }
+                if s.contains("\0") { report(p, m.value, "value contains a NUL byte (\\u0000)", hint: "environment values are C strings to the kernel: remove it"); ok = false }
                 out[m.key] = s
             case .number(_, let raw):
                 report(p, m.value, "environment values must be strings", hint: "write \"\(raw)\""); ok = false

@@ -3,42 +3,28 @@ import Foundation
 /// Reads slo.json into a `Plan`, or every problem in it as `ConfigErrors` (never a crash,
 /// whatever the bytes). The one entry point of the Config stage.
 public enum ConfigLoader {
-    /// Files above this are refused before parsing: no real config comes near it.
+    /// Files above this are refused while reading: no real config comes near it.
     public static let maxFileSize = 64 << 20
     /// After this many diagnostics the rest are summed up in one line.
     public static let maxDiagnostics = 500
 
     /// Loads the file at `path`; relative `cwd`s and profile paths resolve against its directory.
     public static func load(path: String, overrides: ConfigOverrides = .init()) -> Result<Plan, ConfigErrors> {
-        let fm = FileManager.default
-        var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
-            return .failure(ConfigErrors(file: path, diagnostics: [Diagnostic(
-                path: "", message: "no such file",
-                hint: path.hasSuffix("slo.json") ? "create one (see docs/slo.md) or name another: cleanroom validate path/to/slo.json" : "check the path")]))
-        }
-        if isDir.boolValue {
-            return .failure(ConfigErrors(file: path, diagnostics: [Diagnostic(
-                path: "", message: "is a directory", hint: "name the config file, e.g. \(path.hasSuffix("/") ? path : path + "/")slo.json")]))
-        }
-        if let size = (try? fm.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue > maxFileSize {
-            return .failure(ConfigErrors(file: path, diagnostics: [Diagnostic(
-                path: "", message: "file is \(Units.format(size.doubleValue, .bytes)), too large for a config",
-                hint: "a config is a few kilobytes; is this the right file?")]))
-        }
-        guard let fh = FileHandle(forReadingAtPath: path) else {
-            let reason = String(cString: strerror(errno))
-            return .failure(ConfigErrors(file: path, diagnostics: [Diagnostic(
-                path: "", message: "cannot read the file: \(reason)", hint: "check its permissions")]))
-        }
-        defer { try? fh.close() }
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try fh.readToEnd() ?? Data()
+            bytes = try BoundedRead.read(path, cap: maxFileSize, what: "config")
+        } catch let e as InputFileError {
+            var hint = e.hint
+            if e.message == "no such file", path.hasSuffix("slo.json") {
+                hint = "create one (see docs/slo.md) or name another: cleanroom validate path/to/slo.json"
+            } else if e.message == "is a directory" {
+                hint = "name the config file, e.g. \(path.hasSuffix("/") ? path : path + "/")slo.json"
+            }
+            return .failure(ConfigErrors(file: path, diagnostics: [Diagnostic(path: "", message: e.message, hint: hint)]))
         } catch {
-            return .failure(ConfigErrors(file: path, diagnostics: [Diagnostic(
-                path: "", message: "cannot read the file: \(error.localizedDescription)")]))
+            return .failure(ConfigErrors(file: path, diagnostics: [Diagnostic(path: "", message: "cannot read the file: \(error)")]))
         }
+        let data = Data(bytes)
         let base = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
         return load(data: data, path: path, baseDirectory: base, overrides: overrides)
     }

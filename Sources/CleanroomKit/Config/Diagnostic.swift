@@ -55,9 +55,10 @@ public struct ConfigErrors: Error, Equatable, Sendable, CustomStringConvertible 
                 head += ":\(line)"
                 if let col = d.column { head += ":\(col)" }
             }
-            out.append(head + ": " + d.description)
+            // A name or value decoded from a \u001b escape must not reach the terminal as ESC.
+            out.append(ConsoleText.escape(head + ": " + d.description))
             if let excerpt = d.excerpt, !excerpt.isEmpty {
-                out.append("    " + excerpt)
+                out.append("    " + ConsoleText.escape(excerpt, keepNewlines: true))
                 if let caret = d.caretOffset, caret >= 0 {
                     // Keep tabs as tabs so the caret lines up under them.
                     let pad = excerpt.prefix(caret).map { $0 == "\t" ? "\t" : " " }.joined()

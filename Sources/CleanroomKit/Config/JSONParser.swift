@@ -27,7 +27,9 @@ struct JSONParser {
     private var line = 1
     private var column = 1
     private var depth = 0
-    private var pathStack: [String] = []
+    /// Rendered to text only for an error: one string per array element made a big report slow.
+    enum PathPart { case key(String), index(Int) }
+    private var pathStack: [PathPart] = []
     private(set) var duplicates: [DuplicateKey] = []
 
     init(bytes: [UInt8]) { self.bytes = bytes }
@@ -51,10 +53,13 @@ struct JSONParser {
 
     private var currentPath: String { JSONParser.render(pathStack) }
 
-    static func render(_ components: [String]) -> String {
+    static func render(_ components: [PathPart]) -> String {
         var s = ""
         for c in components {
-            if c.hasPrefix("[") { s += c } else { s += s.isEmpty ? c : "." + c }
+            switch c {
+            case .index(let i): s += "[\(i)]"
+            case .key(let k): s += s.isEmpty ? k : "." + k
+            }
         }
         return s
     }
@@ -182,11 +187,11 @@ struct JSONParser {
                 throw fail("unexpected \(describeHere()) after key \"\(key)\": expected ':'", hint: "write \"\(key)\": VALUE")
             }
             advance()
-            pathStack.append(key)
+            pathStack.append(.key(key))
             let value = try parseValue()
             pathStack.removeLast()
             if let first = seen[key] {
-                duplicates.append(DuplicateKey(key: key, path: JSONParser.render(pathStack + [key]),
+                duplicates.append(DuplicateKey(key: key, path: JSONParser.render(pathStack + [.key(key)]),
                                                position: keyPos, first: first))
             } else {
                 seen[key] = keyPos
@@ -210,7 +215,7 @@ struct JSONParser {
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "]") { advance(); return .array(items) }
         while true {
-            pathStack.append("[\(items.count)]")
+            pathStack.append(.index(items.count))
             skipWhitespace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
                 throw fail("trailing comma before ']'", hint: "remove the last comma")

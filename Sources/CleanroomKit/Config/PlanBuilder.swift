@@ -146,7 +146,7 @@ struct PlanBuilder {
         if let n = o["kill_grace"]?.value { s.killGrace = d.quantity(n, p("kill_grace"), .duration, minimum: 0) }
         if let n = o["output_limit"]?.value {
             if let v = d.quantity(n, p("output_limit"), .bytes, minimum: 0) {
-                if v > Double(Int32.max) { d.report(p("output_limit"), n, "output_limit above 2GiB", hint: "e.g. 16MiB") }
+                if v > Double(Int32.max) { d.report(p("output_limit"), n, "output_limit \(Units.format(v, .bytes)) is too large", hint: "must be at most 2GiB, e.g. 16MiB") }
                 else { s.outputLimit = Int(v) }
             }
         }
@@ -166,22 +166,22 @@ struct PlanBuilder {
 
     func limits(_ o: [String: JSONMember], _ path: String) -> Limits {
         var l = Limits()
-        if let n = o["memory"]?.value, let v = d.quantity(n, path + ".memory", .bytes, minimum: 1, exclusiveMinimum: false) {
+        if let n = o["memory"]?.value, let v = d.quantity(n, path + ".memory", .bytes, minimum: 0) {
             if v < 1_048_576 {
                 // A bare number is bytes: `"memory": 512` almost always meant 512MiB.
                 let hint: String
-                if case .number(_, let raw) = n.value { hint = "a bare number is bytes: did you mean \"\(raw)MiB\"?" } else { hint = "must be at least 1MiB" }
+                if case .number(_, let raw) = n.value, v > 0 { hint = "a bare number is bytes: did you mean \"\(raw)MiB\"? It must be at least 1MiB" } else { hint = "must be at least 1MiB" }
                 d.report(path + ".memory", n, "memory limit \(Units.format(v, .bytes)) is too small to run anything", hint: hint)
-            } else if v > 1e18 {
-                d.report(path + ".memory", n, "memory limit is out of range", hint: "e.g. 1GiB")
             } else {
                 l.memory = UInt64(v)
             }
         }
         if let n = o["cpus"]?.value {
             switch n.value {
-            case .number(let v, _):
-                if v > 0, v <= 4096 { l.cpus = v } else { d.report(path + ".cpus", n, "cpus must be above 0", hint: "e.g. 1.5 (one and a half cores)") }
+            case .number(let v, let raw):
+                if v > 0, v <= 4096 { l.cpus = v } else {
+                    d.report(path + ".cpus", n, "cpus \(raw) is out of range", hint: "must be above 0 and at most 4096 cores, e.g. 1.5")
+                }
             case .string(let s, _):
                 let hint = Double(s).map { "write \($0) without quotes" } ?? "e.g. 1.5 (one and a half cores)"
                 d.report(path + ".cpus", n, "expected a number of cores, found a string", hint: hint)
@@ -190,8 +190,8 @@ struct PlanBuilder {
             }
         }
         if let n = o["pids"]?.value { l.pids = d.int(n, path + ".pids", 1...4_194_304) }
-        if let n = o["disk_read_rate"]?.value, let v = d.quantity(n, path + ".disk_read_rate", .rate, minimum: 1) { l.diskReadRate = UInt64(min(v, 1e18)) }
-        if let n = o["disk_write_rate"]?.value, let v = d.quantity(n, path + ".disk_write_rate", .rate, minimum: 1) { l.diskWriteRate = UInt64(min(v, 1e18)) }
+        if let n = o["disk_read_rate"]?.value, let v = d.quantity(n, path + ".disk_read_rate", .rate, minimum: 1) { l.diskReadRate = UInt64(v) }
+        if let n = o["disk_write_rate"]?.value, let v = d.quantity(n, path + ".disk_write_rate", .rate, minimum: 1) { l.diskWriteRate = UInt64(v) }
         return l
     }
 

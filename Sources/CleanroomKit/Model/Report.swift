@@ -17,6 +17,8 @@ public struct Report: Codable, Sendable, Equatable {
     public var shard: String?
     public var config: String?
     public var cleanroomVersion: String?
+    /// Report or capture files that could not be written (the verdict is then `error`).
+    public var outputErrors: [String]?
 
     public init(verdict: Verdict, startedAt: String, finishedAt: String, host: HostInfo,
                 workloads: [WorkloadReport] = [], slos: [ObjectiveResult] = [], alerts: [AlertResult] = [],
@@ -32,6 +34,7 @@ public struct Report: Codable, Sendable, Equatable {
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case cleanroomVersion = "cleanroom_version"
+        case outputErrors = "output_errors"
     }
 
     public init(from decoder: Decoder) throws {
@@ -49,6 +52,7 @@ public struct Report: Codable, Sendable, Equatable {
         shard = try c.decodeIfPresent(String.self, forKey: .shard)
         config = try c.decodeIfPresent(String.self, forKey: .config)
         cleanroomVersion = try c.decodeIfPresent(String.self, forKey: .cleanroomVersion)
+        outputErrors = try c.decodeIfPresent([String].self, forKey: .outputErrors)
     }
 }
 

@@ -145,10 +145,15 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
         func execute(_ j: RunJob) -> RunRecord? {
             do {
                 return try executor.execute(j)
+            } catch let e as CaptureWriteError {
+                // The run happened and is kept; the lost capture makes the verdict `error`.
+                setupError = e.message
+                progress.message("  \(ConsoleText.escape(w.name)): \(e.message)")
+                return e.record
             } catch {
                 setupError = "\(error)"
                 // The error says what failed ("sandbox could not be set up: …", "not enforced …").
-                progress.message("  \(w.name): \(error)")
+                progress.message("  \(ConsoleText.escape(w.name)): \(ConsoleText.escape("\(error)"))")
                 return nil
             }
         }

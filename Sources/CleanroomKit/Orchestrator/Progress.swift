@@ -59,7 +59,9 @@ public final class Progress: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         var out = ""
         if style == .live, liveLineShown { out += "\r\u{1B}[2K" }
-        out += text
+        // Names, commands and details come from the workload's side: no control character of
+        // theirs reaches the terminal (ours, above, are added after).
+        out += ConsoleText.escape(text)
         if transient { liveLineShown = true } else { out += "\n"; liveLineShown = false }
         StandardError.write(out)
     }

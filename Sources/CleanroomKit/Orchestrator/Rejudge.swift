@@ -62,13 +62,36 @@ public enum Rejudge {
         merged.alerts = []
         merged.shard = nil
         var degraded: [String] = []
+        var objectiveSeen: [String: Int] = [:]
+        var shardSeen: [String: Int] = [:]
+        var shardCounts: [Int: Int] = [:]
         for (i, s) in shards.enumerated() {
+            if let tag = s.shard, let cut = Shard(tag) {
+                if let j = shardSeen[tag] {
+                    throw Failure(message: "shard \(i + 1) and shard \(j + 1) are both shard \(tag): give each shard's report once")
+                }
+                shardSeen[tag] = i
+                shardCounts[cut.count, default: 0] += 1
+                if shardCounts.count > 1 {
+                    throw Failure(message: "the shards were cut differently (\(shardCounts.keys.sorted().map { "of \($0)" }.joined(separator: " and "))): "
+                                  + "merge the reports of one `run --shard K/N` matrix, with the same N")
+                }
+            }
+            for r in s.slos {
+                let key = r.name + "\u{0}" + r.workload
+                if let j = objectiveSeen[key] {
+                    throw Failure(message: "objective \"\(ConsoleText.escape(r.name))\" on workload \"\(ConsoleText.escape(r.workload))\" is in "
+                                  + (j == i ? "shard \(i + 1) twice" : "shard \(j + 1) and shard \(i + 1)")
+                                  + ": shards must not overlap (were they run with the same --shard K/N?)")
+                }
+                objectiveSeen[key] = i
+            }
             guard s.schema == Report.schemaID else {
                 throw Failure(message: "shard \(i + 1) is not a \(Report.schemaID) report (schema \"\(s.schema)\")")
             }
             for w in s.workloads {
                 if let j = seen[w.name] {
-                    throw Failure(message: "workload \"\(w.name)\" is in shard \(j + 1) and shard \(i + 1): were the shards run with the same --shard K/N?")
+                    throw Failure(message: "workload \"\(ConsoleText.escape(w.name))\" is in shard \(j + 1) and shard \(i + 1): were the shards run with the same --shard K/N?")
                 }
                 seen[w.name] = i
                 merged.workloads.append(w)

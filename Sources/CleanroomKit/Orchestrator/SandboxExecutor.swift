@@ -21,12 +21,18 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
         request.command = job.command
         // Services start for measured and warmup runs only, not around prepare/setup/teardown.
         if !job.isRun { request.services = [] }
+        // A capture file left by an earlier run into the same directory must not pass for this one's.
+        for name in CaptureCheck.files { unlink(job.outputDirectory + "/" + name) }
         // A `SandboxError` (exit 3) goes up as it is: it renders itself once, with the errno.
+        var record: RunRecord
         if job.isRun {
-            return try Self.measuredRun(request, index: job.index, warmup: job.kind == .warmup,
-                                        sampling: w.sampling, host: host)
+            record = try Self.measuredRun(request, index: job.index, warmup: job.kind == .warmup,
+                                          sampling: w.sampling, host: host)
+        } else {
+            record = try Sandbox.run(request, index: job.index, host: host)
         }
-        return try Sandbox.run(request, index: job.index, host: host)
+        try CaptureCheck.verify(&record, directory: job.outputDirectory, relative: job.outputRelative)
+        return record
     }
 
     /// One sandboxed run with everything measured: the Sampler's kernel figures and time series,

@@ -17,8 +17,51 @@ public enum JSONReport {
         }
     }
 
-    /// Decodes report.json, checking the schema tag; errors name the file and the JSON path.
+    /// Reports above this are refused while reading (an 18 MB report is a big one).
+    public static let maxFileSize = 1 << 30
+
+    /// Decodes report.json: parsed by the positioned parser, checked against the report's shape
+    /// (ReportShape, docs/report.schema.json), then decoded by the model types' own Codable.
+    /// Errors name the file, the JSON path and line:column of each problem.
     public static func decode(_ data: Data, path: String = "report.json") throws -> Report {
+        try decode(bytes: [UInt8](data), path: path)
+    }
+
+    public static func decode(bytes: [UInt8], path: String = "report.json") throws -> Report {
+        if ProcessInfo.processInfo.environment["CLEANROOM_REPORT_DECODER"] == "foundation" {
+            return try decodeWithFoundation(Data(bytes), path: path)   // for bench/report-decode only
+        }
+        let parsed = JSONParser.parse(bytes)
+        if let e = parsed.error {
+            let hint = e.message.contains("empty") ? "a report.json written by cleanroom run" : e.hint.map { $0.contains("config") ? "is the file cut short?" : $0 }
+            let at = e.path.isEmpty ? "" : " in \(e.path)"
+            throw ReportError.invalid(path: path, reason: "not valid JSON at line \(e.position.line), column \(e.position.column)\(at): "
+                                      + e.message + (hint.map { " (\($0))" } ?? ""))
+        }
+        guard let root = parsed.root else { throw ReportError.invalid(path: path, reason: "not valid JSON") }
+        if let dup = parsed.duplicates.first {
+            throw ReportError.invalid(path: path, reason: "\(dup.path) (line \(dup.position.line), column \(dup.position.column)): "
+                                      + "duplicate key \"\(ConsoleText.escape(dup.key))\" (first at line \(dup.first.line); a report has each key once)")
+        }
+        let problems = ReportShape.check(root)
+        if !problems.isEmpty {
+            let more = problems.count >= 20 ? "\n  (only the first 20 problems are shown)" : ""
+            throw ReportError.invalid(path: path, reason: "does not have the shape of a \(Report.schemaID) report (docs/report.schema.json):\n  "
+                                      + problems.map(\.description).joined(separator: "\n  ") + more)
+        }
+        do {
+            return try NodeDecoder.decode(Report.self, from: root)
+        } catch let e as NodeDecoder.Failure {
+            throw ReportError.invalid(path: path, reason: e.description)
+        } catch let DecodingError.dataCorrupted(ctx) {
+            throw ReportError.invalid(path: path, reason: "\(pathText(ctx.codingPath)): \(ctx.debugDescription)")
+        } catch let e as DecodingError {
+            throw ReportError.invalid(path: path, reason: "\(e)")
+        }
+    }
+
+    /// The JSONDecoder path this replaced; kept for bench/report-decode's before/after.
+    static func decodeWithFoundation(_ data: Data, path: String) throws -> Report {
         let report: Report
         do {
             report = try JSONDecoder().decode(Report.self, from: data)
@@ -39,16 +82,15 @@ public enum JSONReport {
         return report
     }
 
-    /// Reads and decodes a report file.
+    /// Reads and decodes a report file (a regular file, at most `maxFileSize`, capped while reading).
     public static func read(path: String) throws -> Report {
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file"
-            throw ReportError.unreadable(path: path, reason: reason)
+            bytes = try BoundedRead.read(path, cap: maxFileSize, what: "report")
+        } catch let e as InputFileError {
+            throw ReportError.unreadable(path: path, reason: e.description)
         }
-        return try decode(data, path: path)
+        return try decode(bytes: bytes, path: path)
     }
 
     /// `workloads[0].runs[2].metrics.wall_time` from a coding path.

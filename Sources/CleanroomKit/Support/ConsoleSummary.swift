@@ -16,8 +16,8 @@ public enum ConsoleSummary {
                 }
                 rows.append([
                     r.status.rawValue.uppercased(),
-                    "\(r.name): \(r.objective)",
-                    r.workload,
+                    esc("\(r.name): \(r.objective)"),
+                    esc(r.workload),
                     observed,
                     r.threshold.map { Units.format($0, dim) } ?? "—",
                     r.margin.map { String(format: "%+.1f%%", $0 * 100) } ?? "—",
@@ -26,31 +26,35 @@ public enum ConsoleSummary {
             }
             out += table(header, rows)
             for r in report.slos where r.reason != nil && r.status != .pass {
-                out += "  \(r.name)[\(r.workload)]: \(r.reason!)\n"
+                out += "  \(esc(r.name))[\(esc(r.workload))]: \(esc(r.reason!))\n"
             }
             for r in report.slos {
                 if let line = ReportText.baselineLine(r) { out += "  \(r.name)[\(r.workload)]: \(line)\n" }
             }
         }
         for w in report.workloads {
-            if let e = w.error { out += "workload \(w.name): \(e)\n" }
+            if let e = w.error { out += "workload \(esc(w.name)): \(esc(e))\n" }
             let bad = w.runs.filter { $0.outcome != .ok }
             if !bad.isEmpty {
                 let kinds = Dictionary(grouping: bad, by: \.outcome).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
-                out += "workload \(w.name): \(kinds.joined(separator: ", "))"
-                if let d = bad.first?.detail { out += " — \(d)" }
+                out += "workload \(esc(w.name)): \(kinds.joined(separator: ", "))"
+                if let d = bad.first?.detail { out += " — \(esc(d))" }
                 out += "\n"
             }
         }
-        for d in report.host.degraded { out += "degraded: \(d)\n" }
+        for d in report.host.degraded { out += "degraded: \(esc(d))\n" }
+        for e in report.outputErrors ?? [] { out += "not written: \(esc(e))\n" }
         for a in report.alerts where a.status != "delivered" {
-            out += "alert to \(a.target) (\(a.format)) \(a.status) after \(a.attempts) attempt\(a.attempts == 1 ? "" : "s")\(a.error.map { ": \($0)" } ?? "")\n"
+            out += "alert to \(esc(a.target)) (\(esc(a.format))) \(esc(a.status)) after \(a.attempts) attempt\(a.attempts == 1 ? "" : "s")\(a.error.map { ": \(esc($0))" } ?? "")\n"
         }
         out += "verdict: \(report.verdict.rawValue.uppercased())"
         if let dir = reportDirectory { out += " · reports in \(dir)" }
         out += "\n"
         return out
     }
+
+    /// Names, objectives, details and reasons may come from a workload or an edited report.
+    static func esc(_ s: String) -> String { ConsoleText.escape(s) }
 
     static func dimension(unit: String) -> Dimension {
         Dimension.allCases.first { $0.baseUnit == unit && $0 != .unknown } ?? .unknown

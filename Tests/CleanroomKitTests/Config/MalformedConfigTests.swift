@@ -25,7 +25,7 @@ final class MalformedConfigTests: XCTestCase {
         Case(C.config(workload: "\"timeout\": \"5 minutes\""), "workloads[0].timeout", "try 5m", "unknown unit \"minutes\""),
         Case(C.config(workload: "\"timeout\": \"1GB\""), "workloads[0].timeout", "e.g. 250ms, 1.5s, 2m", "is a size, expected a duration"),
         Case(C.config(workload: "\"limits\": {\"memory\": \"1 GB/s\"}"), "workloads[0].limits.memory", "e.g. 512MiB, 2GB"),
-        Case(C.config(workload: "\"limits\": {\"memory\": 512}"), "workloads[0].limits.memory", "a bare number is bytes: did you mean \"512MiB\"?"),
+        Case(C.config(workload: "\"limits\": {\"memory\": 512}"), "workloads[0].limits.memory", "a bare number is bytes: did you mean \"512MiB\"? It must be at least 1MiB"),
         Case(C.config(workload: "\"limits\": {\"disk_read_rate\": \"20MB\"}"), "workloads[0].limits.disk_read_rate", "e.g. 20MB/s"),
         Case(C.config(workload: "\"limits\": {\"cpus\": \"1.5\"}"), "workloads[0].limits.cpus", "write 1.5 without quotes"),
         Case(C.config(workload: "\"repeat\": \"3\""), "workloads[0].repeat", "write 3 without quotes"),

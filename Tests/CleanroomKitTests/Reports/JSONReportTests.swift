@@ -107,7 +107,7 @@ final class JSONReportTests: XCTestCase {
         let dir = try ReportFixtures.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         XCTAssertThrowsError(try JSONReport.read(path: dir + "/nope.json")) { e in
-            XCTAssertEqual(e as? ReportError, .unreadable(path: dir + "/nope.json", reason: "no such file"))
+            XCTAssertEqual(e as? ReportError, .unreadable(path: dir + "/nope.json", reason: "no such file (check the path)"))
         }
         try "{not json".write(toFile: dir + "/a.json", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try JSONReport.read(path: dir + "/a.json")) { e in
@@ -115,7 +115,7 @@ final class JSONReportTests: XCTestCase {
         }
         try "{\"schema\":\"cleanroom/report@1\",\"verdict\":\"pass\"}".write(toFile: dir + "/b.json", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try JSONReport.read(path: dir + "/b.json")) { e in
-            XCTAssertTrue("\(e)".contains("missing \"started_at\""), "\(e)")
+            XCTAssertTrue("\(e)".contains("missing key \"started_at\""), "\(e)")
         }
         var other = String(decoding: try JSONReport.encode(try ReportFixtures.pass), as: UTF8.self)
         other = other.replacingOccurrences(of: "cleanroom/report@1", with: "cleanroom/report@9")
