@@ -53,20 +53,13 @@ struct MergeCommand: ParsableCommand {
         let baseline = try judging.loadBaseline(command: "merge", labels: merged.labels,
                                                 workloads: merged.workloads.map(\.name))
         let noise = { (w: String) in plan?.workloads.first { $0.name == w }?.noise ?? true }
-<<<<<<< HEAD
         let judged = Rejudge.judge(merged, slos: slos, baseline: baseline, strict: judging.strict, noise: noise,
                                    baselineSource: judging.baselineSource(baseline))
-        do { try ReportWriter.write(judged, to: output, formats: formats) } catch {
-            fputs("cleanroom merge: cannot write the reports: \(error)\n", stderr)
-            throw ExitCode(ExitStatus.usage)
-=======
-        let judged = Rejudge.judge(merged, slos: slos, baseline: baseline, strict: judging.strict, noise: noise)
         try claimOutputDirectory(output, command: "merge")
         let files: [(name: String, data: Data)]
         do { files = try ReportWriter.render(judged, formats: formats) } catch {
             fputs("cleanroom merge: cannot render the reports: \(error)\n", stderr)
             throw ExitCode(ExitStatus.environment)
->>>>>>> robust
         }
         try writeReports(files, to: output, command: "merge")
         print(ConsoleSummary.render(judged, reportDirectory: output), terminator: "")

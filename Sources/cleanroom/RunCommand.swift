@@ -144,7 +144,7 @@ struct RunCommand: ParsableCommand {
         let reportOptions = ReportTrends.options(history: history, report: report, formats: formats, command: "run")
         let html = formats.contains(.html) ? outDir + "/report.html" : nil
         let webhooks = plan.webhooks
-        let send: ((Report) -> [AlertResult])? = noAlerts || webhooks.isEmpty ? nil : { r in
+        let send: (@Sendable (Report) -> [AlertResult])? = noAlerts || webhooks.isEmpty ? nil : { @Sendable r in
             Alerts.send(report: r, webhooks: webhooks, htmlReportPath: html)
         }
         switch ReportDelivery(directory: outDir, formats: formats, options: reportOptions).deliver(report, alerts: send) {

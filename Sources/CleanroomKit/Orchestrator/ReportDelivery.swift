@@ -30,7 +30,7 @@ public final class ReportDelivery: @unchecked Sendable {
 
     /// Writes `report`, then runs `alerts` (which returns the alerts' results) and rewrites
     /// report.json with them. Returns when done, or as soon as a signal arrives.
-    public func deliver(_ report: Report, alerts: ((Report) -> [AlertResult])?) -> Ending {
+    public func deliver(_ report: Report, alerts: (@Sendable (Report) -> [AlertResult])?) -> Ending {
         final class Box: @unchecked Sendable { var ending: Ending? }
         let box = Box()
         // Interrupted while running: this is the partial report, written in full (a second
@@ -75,7 +75,7 @@ public final class ReportDelivery: @unchecked Sendable {
         return true
     }
 
-    private func work(_ report: Report, alerts: ((Report) -> [AlertResult])?) -> Ending {
+    private func work(_ report: Report, alerts: (@Sendable (Report) -> [AlertResult])?) -> Ending {
         var report = report
         do {
             let files = try ReportWriter.render(report, formats: formats, options: options)

@@ -6,7 +6,7 @@
 /// Keys the schema does not know are accepted: a newer cleanroom may add some, and the report
 /// must still re-render (docs/reports.md, "Reading reports back").
 enum ReportShape {
-    indirect enum Shape {
+    indirect enum Shape: Sendable {
         case string, number, integer, bool, any
         case choice([String])
         case nullable(Shape)

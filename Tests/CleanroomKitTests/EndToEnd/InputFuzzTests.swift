@@ -92,7 +92,7 @@ final class InputFuzzTests: EndToEndTestCase {
         (try? Data(contentsOf: TestFixtures.repoRoot.appendingPathComponent("Tests/CleanroomKitTests/Reports/fixtures/pass-report.json"))) ?? Data()
     }
 
-    static let oddValues: [Any] = [NSNull(), true, 0, -1, 1e308, 9_007_199_254_740_993.0, "", "x", "\u{1B}]0;t\u{07}",
+    nonisolated(unsafe) static let oddValues: [Any] = [NSNull(), true, 0, -1, 1e308, 9_007_199_254_740_993.0, "", "x", "\u{1B}]0;t\u{07}",
                                    [Any](), [String: Any](), [1, "a", NSNull()], ["k": [1, 2]], String(repeating: "a", count: 100_000)]
 
     /// Replaces one randomly chosen value somewhere in the tree (or deletes a key).
@@ -161,3 +161,4 @@ final class InputFuzzTests: EndToEndTestCase {
         XCTAssertGreaterThan(codes[2] ?? 0, 10, "\(codes)")
     }
 }
+extension E2E.Running: @unchecked Sendable {}
