@@ -9,6 +9,7 @@
 #include "cspawn.h"
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* util.c */
 size_t cs_strlen(const char *s);
@@ -38,6 +39,10 @@ void cs_fd_path(char *buf, int fd);
 void cs_stdio_on(int pipe_fd, int out, int err);
 /* Stamps CSPAWN_MSG_EXEC on `pipe_fd`, then execve; a failed execve is reported there. */
 void cs_stamp_and_exec(int pipe_fd, const char *path, char *const *argv, char *const *envp) __attribute__((noreturn));
+
+/* Drops every capability outside `keep` (a bit mask of CAP_* numbers) from the bounding,
+ * ambient, inheritable, permitted and effective sets. 0 or -errno. */
+int cs_drop_capabilities(uint64_t keep);
 
 /* mounts.c: mount namespace set-up for the run's filesystem mode. */
 void cs_setup_mounts(const struct cspawn_config *c);

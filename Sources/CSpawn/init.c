@@ -80,6 +80,7 @@ static void cs_exec_workload(struct cspawn_config *c) {
         struct rlimit rl = { c->rlimits[i].cur, c->rlimits[i].max };
         if (setrlimit(c->rlimits[i].resource, &rl) < 0) cs_fail(c, "setrlimit", "", errno);
     }
+    if (c->drop_caps && (r = cs_drop_capabilities(c->keep_caps)) < 0) cs_fail(c, "drop capabilities", "", -r);
     if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) cs_fail(c, "no_new_privs", "", errno);
 
     if (c->seccomp_filter) {

@@ -82,6 +82,8 @@ struct cspawn_config {
     const struct cspawn_rlimit *rlimits;
     int nrlimits;
     int no_new_privs;
+    int drop_caps;                 /* 1: keep only `keep_caps` (CAP_* bit mask) in every capability set */
+    uint64_t keep_caps;
     int gate_fd;                   /* >= 0: the init waits for one byte here before forking the
                                       workload (the parent joins it to cgroups, starts services);
                                       EOF instead of a byte: abort quietly */
@@ -130,6 +132,8 @@ struct cspawn_service {
     const void *seccomp_filter;    /* NULL: none; never with a listener (denials are not counted) */
     unsigned short seccomp_len;
     int no_new_privs;
+    int drop_caps;                 /* as in cspawn_config */
+    uint64_t keep_caps;
     int exec_pipe;                 /* write end (CLOEXEC): CSPAWN_MSG_EXEC / ERROR, EOF = exec'd */
 };
 

@@ -91,6 +91,8 @@ struct SpawnPlan {
         cfg.rlimits = rlimits.isEmpty ? nil : UnsafePointer(arena.array(rlimits))
         cfg.nrlimits = Int32(rlimits.count)
         cfg.no_new_privs = 1
+        cfg.drop_caps = 1
+        cfg.keep_caps = Capabilities.dockerDefaultMask
         cfg.gate_fd = pipes.gate.read
         cfg.uid_map = uidMap.map { UnsafePointer(arena.string($0)) }
         cfg.gid_map = gidMap.map { UnsafePointer(arena.string($0)) }

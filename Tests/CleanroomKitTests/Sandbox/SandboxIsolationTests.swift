@@ -145,18 +145,22 @@ final class SandboxIsolationTests: XCTestCase {
     /// child started by Python's subprocess with close_fds=True included — and the workload holds
     /// no descriptor beyond 0, 1, 2 (the listing's own aside).
     func testMetricsFileIsARealPathForEveryProcessOfTheRun() throws {
-        let script = """
+        // The script is a file (no shell quoting): a child with close_fds=True appends, then the parent.
+        let scriptDir = SandboxTest.scratch()
+        try #"""
         import os, subprocess, sys
         path = os.environ["CLEANROOM_METRICS"]
-        subprocess.run([sys.executable, "-c", "import os; open(os.environ['CLEANROOM_METRICS'], 'a').write('{\\"name\\":\\"child\\",\\"value\\":2}\\n')"], close_fds=True, check=True)
-        with open(path, "a") as f: f.write('{"name":"parent","value":1}\\n')
+        child = "import os; open(os.environ['CLEANROOM_METRICS'], 'a').write('{\"name\":\"child\",\"value\":2}\\n')"
+        subprocess.run([sys.executable, "-c", child], close_fds=True, check=True)
+        with open(path, "a") as f: f.write('{"name":"parent","value":1}\n')
         print(path)
-        """
+        """#.write(toFile: scriptDir + "/metrics.py", atomically: true, encoding: .utf8)
         let underTmp = "/tmp/cleanroom-metrics-test-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: underTmp) }
         let cases: [(FilesystemMode, String?)] = [(.readonly, nil), (.privateTmp, underTmp), (.privateTmp, nil), (.host, nil)]
         for (mode, outDir) in cases {
-            var req = SandboxTest.request(["python3", "-c", script], settings: SandboxSettings(filesystem: mode), metricsFile: true)
+            var req = SandboxTest.request(["python3", scriptDir + "/metrics.py"], cwd: scriptDir,
+                                          settings: SandboxSettings(filesystem: mode), metricsFile: true)
             if let outDir { req.outputDirectory = outDir + "/\(mode.rawValue)" }
             let (r, out) = try run(req)
             XCTAssertEqual(r.outcome, .ok, "\(mode) \(outDir ?? ""): \(r.detail ?? "") \(SandboxTest.stderr(req))")
