@@ -28,6 +28,11 @@ struct RunSettings {
     var filesystem: FilesystemMode?
 }
 
+enum SeccompProfileLimits {
+    /// Docker's default profile is about 20 KB.
+    static let maxFileSize = 4 << 20
+}
+
 /// Built-in values when neither a workload nor `defaults` says otherwise (Model/Defaults.swift).
 typealias BuiltinDefaults = Defaults
 
@@ -217,6 +222,17 @@ struct PlanBuilder {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDir), !isDir.boolValue else {
             d.report(path, node, "seccomp profile not found: \(resolved)", hint: "paths are relative to the config file's directory")
+            return nil
+        }
+        // Read once here with the cap (a FIFO or /dev/zero named as a profile is refused now,
+        // with its path, not when the sandbox reads it).
+        do {
+            _ = try BoundedRead.read(resolved, cap: SeccompProfileLimits.maxFileSize, what: "seccomp profile")
+        } catch let e as InputFileError {
+            d.report(path, node, "seccomp profile \(resolved): \(e.message)", hint: e.hint)
+            return nil
+        } catch {
+            d.report(path, node, "seccomp profile \(resolved): \(error)")
             return nil
         }
         return .profile(path: resolved)

@@ -34,7 +34,9 @@ public enum JSONReport {
         let parsed = JSONParser.parse(bytes)
         if let e = parsed.error {
             let hint = e.message.contains("empty") ? "a report.json written by cleanroom run" : e.hint.map { $0.contains("config") ? "is the file cut short?" : $0 }
-            let at = e.path.isEmpty ? "" : " in \(e.path)"
+            // 512 levels of `[0]` say nothing a reader can use: keep both ends of a long path.
+            let shown = e.path.count > 120 ? e.path.prefix(60) + "…" + e.path.suffix(40) : e.path
+            let at = e.path.isEmpty ? "" : " in \(shown)"
             throw ReportError.invalid(path: path, reason: "not valid JSON at line \(e.position.line), column \(e.position.column)\(at): "
                                       + e.message + (hint.map { " (\($0))" } ?? ""))
         }

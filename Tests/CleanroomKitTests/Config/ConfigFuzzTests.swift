@@ -3,18 +3,6 @@ import XCTest
 
 /// Whatever the bytes, the loader returns a Plan or at least one diagnostic, and never crashes.
 final class ConfigFuzzTests: XCTestCase {
-    /// SplitMix64: a seeded generator, so a failure can be replayed.
-    private struct SeededRNG: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     private func check(_ bytes: [UInt8], _ label: String) {
         let result = ConfigLoader.load(data: Data(bytes), path: "fuzz.json", baseDirectory: "/tmp")
         switch result {

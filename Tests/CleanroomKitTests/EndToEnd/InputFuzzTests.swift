@@ -10,16 +10,7 @@ import Glibc
 /// Never a trap, never a hang, always exit 0/1/2/3/4 with a message. Seeds are fixed, so a
 /// failure names the case that reproduces it (CLEANROOM_FUZZ_SEED picks another sequence).
 final class InputFuzzTests: EndToEndTestCase {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias SplitMix = SeededRNG
 
     var seed: UInt64 { ProcessInfo.processInfo.environment["CLEANROOM_FUZZ_SEED"].flatMap(UInt64.init) ?? 11 }
 
@@ -75,15 +66,15 @@ final class InputFuzzTests: EndToEndTestCase {
         var g = SplitMix(state: seed)
         let dir = E2E.scratch()
         var codes: [Int32: Int] = [:]
-        for i in 0..<60 {
+        for i in 0..<40 {
             let args = randomExecArgs(&g)
             let (r, exited) = try runBounded(["exec"] + args, in: dir)
             codes[r.code, default: 0] += 1
             assertSane(r, exited: exited, "case \(i): exec \(args.map { $0.debugDescription }.joined(separator: " "))")
         }
         // The sequence reaches both sides: refused arguments and commands that ran.
-        XCTAssertGreaterThan(codes[2] ?? 0, 10, "\(codes)")
-        XCTAssertGreaterThan(codes[0] ?? 0, 3, "\(codes)")
+        XCTAssertGreaterThan(codes[2] ?? 0, 8, "\(codes)")
+        XCTAssertGreaterThan(codes[0] ?? 0, 2, "\(codes)")
     }
 
     // MARK: report.json inputs
@@ -114,18 +105,18 @@ final class InputFuzzTests: EndToEndTestCase {
 
     static func randomReport(_ g: inout SplitMix) -> Data {
         let base = fixture
-        switch Int.random(in: 0..<8, using: &g) {
-        case 0: return Data(base.prefix(Int.random(in: 0..<base.count, using: &g)))                 // truncated
-        case 1:                                                                                      // bytes flipped
+        switch Int.random(in: 0..<40, using: &g) {
+        case 8...15: return Data(base.prefix(Int.random(in: 0..<base.count, using: &g)))                 // truncated
+        case 16...23:                                                                                // bytes flipped
             var d = base
             for _ in 0..<Int.random(in: 1...20, using: &g) { d[Int.random(in: 0..<d.count, using: &g)] = UInt8.random(in: 0...255, using: &g) }
             return d
-        case 2: return Data((0..<Int.random(in: 0..<4096, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) })   // random
-        case 3: return Data((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)).utf8)          // deep
-        case 4:                                                                                      // huge: many workloads
+        case 24...27: return Data((0..<Int.random(in: 0..<4096, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) })   // random
+        case 28: return Data((String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)).utf8)          // deep
+        case 29:                                                                                     // huge: many workloads
             var o = try! JSONSerialization.jsonObject(with: base) as! [String: Any]
             let w = (o["workloads"] as! [Any])[0]
-            o["workloads"] = Array(repeating: w, count: 2000)
+            o["workloads"] = Array(repeating: w, count: 300)   // ~1.2 MB: a debug build decodes it in seconds
             return try! JSONSerialization.data(withJSONObject: o)
         default:                                                                                     // type-swapped
             let o = try! JSONSerialization.jsonObject(with: base)
@@ -137,17 +128,17 @@ final class InputFuzzTests: EndToEndTestCase {
     func testReportDecodeFuzzInProcess() throws {
         var g = SplitMix(state: seed &+ 1)
         var refused = 0
-        for _ in 0..<1500 {
+        for _ in 0..<400 {
             do { _ = try JSONReport.decode(Self.randomReport(&g)) } catch is ReportError { refused += 1 }
         }
-        XCTAssertGreaterThan(refused, 500)
+        XCTAssertGreaterThan(refused, 150)
     }
 
     func testCheckAndMergeReportFuzz() throws {
         var g = SplitMix(state: seed &+ 2)
         let dir = E2E.scratch()
         var codes: [Int32: Int] = [:]
-        for i in 0..<40 {
+        for i in 0..<30 {
             let path = dir + "/r\(i).json"
             try Self.randomReport(&g).write(to: URL(fileURLWithPath: path))
             let args = i % 2 == 0 ? ["check", path] : ["merge", path, dir + "/../" + (dir as NSString).lastPathComponent + "/r\(i - 1).json", "-o", "out\(i)"]
@@ -158,7 +149,7 @@ final class InputFuzzTests: EndToEndTestCase {
                 XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out\(i)/report.json"), "exit 2 wrote a report: case \(i)")
             }
         }
-        XCTAssertGreaterThan(codes[2] ?? 0, 10, "\(codes)")
+        XCTAssertGreaterThan(codes[2] ?? 0, 8, "\(codes)")
     }
 }
 extension E2E.Running: @unchecked Sendable {}

@@ -89,6 +89,7 @@ final class RobustnessTests: EndToEndTestCase {
             (["check", "/dev/zero"], "is a character device"),
             (["merge", "/dev/zero", "-o", "out"], "is a character device"),
             (["validate", big], "larger than the maximum of 64MiB"),
+            (["exec", "--seccomp", "/dev/zero", "--", "touch", "ran"], "is a character device"),
         ]
         for (args, expect) in cases {
             let r = try E2E.cleanroom(args, in: dir)
@@ -97,6 +98,7 @@ final class RobustnessTests: EndToEndTestCase {
             XCTAssertTrue(r.err.contains("regular file") || r.err.contains("right file"), "says what would be right: \(r.err)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out"), "nothing written on exit 2")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ran"), "nothing run on exit 2")
     }
 
     // MARK: 3. NUL bytes
