@@ -113,6 +113,9 @@ public struct ObjectiveResult: Codable, Sendable, Equatable {
     public var runsAdded: Int?
     /// Why the status is what it is when the numbers alone do not say (no baseline, no runs).
     public var reason: String?
+    /// The custom metric this result is about when the objective names a glob
+    /// (`custom.BM_*.real_time` gives one result per matching metric); nil otherwise.
+    public var metric: String?
     public init(name: String, workload: String, objective: String, level: Level, observed: Double?,
                 threshold: Double?, unit: String, status: ObjectiveStatus, margin: Double? = nil,
                 ci: [Double]? = nil, runsAdded: Int? = nil, reason: String? = nil) {
@@ -122,7 +125,7 @@ public struct ObjectiveResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, workload, objective, level, observed, threshold, unit, status, margin, ci, reason
+        case name, workload, objective, level, observed, threshold, unit, status, margin, ci, reason, metric
         case runsAdded = "runs_added"
     }
 }

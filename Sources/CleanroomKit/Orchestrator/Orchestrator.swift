@@ -117,6 +117,10 @@ public final class Orchestrator {
         func evaluate(_ slo: SLOPlan) -> (result: ObjectiveResult, needsMoreRuns: Bool) {
             judge.evaluate(slo, workload: report, baseline: baseline, noise: w.noise, noBaselineReason: noBaselineReason)
         }
+        /// One result per matching metric for a glob objective (MetricGlobs), else one.
+        func evaluateExpanded(_ slo: SLOPlan) -> [(result: ObjectiveResult, needsMoreRuns: Bool)] {
+            MetricGlobs.judge(slo, workload: report, baseline: baseline, evaluate: evaluate)
+        }
         var index = 0
         var measured = 0
 
@@ -190,7 +194,7 @@ public final class Orchestrator {
                 // Noise: while an objective's interval straddles its threshold, add measured runs.
                 while going, measured < w.maxRepeat, !interrupts.isInterrupted {
                     report.stats = judge.stats(for: report.runs)
-                    let pending = slos.filter { evaluate($0).needsMoreRuns }
+                    let pending = slos.filter { evaluateExpanded($0).contains { $0.needsMoreRuns } }
                     guard !pending.isEmpty else { break }
                     progress.runsAdded(w.name, total: measured + 1,
                                        reason: "\(pending.map(\.name).joined(separator: ", ")) within noise of the threshold")
@@ -213,10 +217,12 @@ public final class Orchestrator {
         if let setupError, report.error == nil { report.error = setupError }
         report.stats = judge.stats(for: report.runs)
         let added = max(0, measured - w.repeatCount)
-        let results = slos.map { slo -> ObjectiveResult in
-            var r = evaluate(slo).result
-            if r.ci != nil || added > 0 { r.runsAdded = added }
-            return r
+        let results = slos.flatMap { slo -> [ObjectiveResult] in
+            evaluateExpanded(slo).map { j in
+                var r = j.result
+                if r.ci != nil || added > 0 { r.runsAdded = added }
+                return r
+            }
         }
         return WorkloadOutcome(report: report, results: results, failed: failed, setupError: setupError)
     }
