@@ -22,6 +22,22 @@ public final class PrometheusScrapeSession: @unchecked Sendable {
 
     public var isEmpty: Bool { sources.isEmpty }
 
+    /// Fetches every endpoint from the network namespace of the run whose init is `initPID`
+    /// (`ownNetwork` false: `network: host`, cleanroom's own namespace).
+    public func scrape(_ moment: Moment, initPID: pid_t, ownNetwork: Bool) {
+        guard !isEmpty else { return }
+        var fd: Int32 = -1
+        if ownNetwork {
+            fd = open("/proc/\(initPID)/ns/net", O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                lock.lock(); problems.append("scrape \(moment.rawValue) the workload: open /proc/\(initPID)/ns/net: \(ServiceReadiness.errText(errno))"); lock.unlock()
+                return
+            }
+        }
+        defer { if fd >= 0 { close(fd) } }
+        scrape(moment, netnsFD: fd)
+    }
+
     /// Fetches every endpoint; `netnsFD` is the run's network namespace (-1: cleanroom's own).
     public func scrape(_ moment: Moment, netnsFD: Int32, timeout: Double = 5) {
         for (i, s) in sources.enumerated() {
@@ -41,7 +57,13 @@ public final class PrometheusScrapeSession: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         var out: [(MetricsSource, AdapterOutput)] = []
         for (i, s) in sources.enumerated() {
-            guard let b = texts[.before]?[i], let a = texts[.after]?[i] else { continue }
+            guard let b = texts[.before]?[i], let a = texts[.after]?[i] else {
+                // Scrapes happen around services only: say so rather than report nothing.
+                if problems.isEmpty {
+                    out.append((s, AdapterOutput(observations: [], malformed: ["not scraped both before and after the workload (scrapes run while the workload's services are up; did the run start?)"])))
+                }
+                continue
+            }
             out.append((s, PrometheusScrape.observations(before: PrometheusText.parse(b), after: PrometheusText.parse(a))))
         }
         if !problems.isEmpty, let first = sources.first { out.append((first, AdapterOutput(observations: [], malformed: problems))) }

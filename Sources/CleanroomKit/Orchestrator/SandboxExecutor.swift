@@ -39,6 +39,9 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
                                    sampling: Double = 0.05, host: SandboxHost = .current,
                                    metricsFrom: [MetricsSource] = []) throws -> RunRecord {
         let observer = SamplerObserver(interval: sampling, network: request.settings.network)
+        var request = request
+        let scrape = PrometheusScrapeSession(sources: metricsFrom)
+        if !scrape.isEmpty { request.metricsScrape = scrape }
         var record = try Sandbox.run(request, index: index, warmup: warmup, observer: observer, host: host)
         complete(&record)
         let metricsFile = request.outputDirectory + "/metrics.jsonl"
@@ -51,6 +54,7 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
             // The tools' own outputs (Adapters/), read once the run is over, like $CLEANROOM_METRICS.
             var custom = CustomMetrics(series: record.custom, malformed: record.customMalformed)
             MetricsFrom.collect(metricsFrom, cwd: request.cwd, stdoutPath: request.outputDirectory + "/stdout.txt", into: &custom)
+            scrape.merge(into: &custom)
             record.custom = custom.series
             record.customMalformed = custom.malformed
         }

@@ -388,6 +388,8 @@ public final class Sandbox {
                 if ok {
                     serviceFailure = startServices(runServices, initPID: pid, namespaces: ns, program: serviceProgram)
                     go = serviceFailure == nil && !isInterrupted
+                    // metrics_from prometheus: the "before" scrape, services ready, workload not started.
+                    if go { req.metricsScrape?.scrape(.before, initPID: pid, ownNetwork: ns & Int32(CSPAWN_NEWNET) != 0) }
                 }
             }
             // No byte, only EOF: the init leaves quietly (and takes started services with it).
@@ -497,6 +499,8 @@ public final class Sandbox {
                     if let m = readMsg(statusP.0), m.kind == CSPAWN_MSG_STATUS {
                         workloadStatus = m.err; workloadExitNS = m.ns
                         if !runServices.isEmpty && stopAt == nil {
+                            // metrics_from prometheus: the "after" scrape, before the services stop.
+                            req.metricsScrape?.scrape(.after, initPID: pid, ownNetwork: ns & Int32(CSPAWN_NEWNET) != 0)
                             // The workload is done: what it left behind dies now (the lingering init
                             // excepted), the services get SIGTERM and kill_grace to stop.
                             stopAt = Monotonic.now

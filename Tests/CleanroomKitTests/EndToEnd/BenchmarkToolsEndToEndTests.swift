@@ -48,7 +48,7 @@ final class BenchmarkToolsEndToEndTests: EndToEndTestCase {
         XCTAssertEqual(baseSlos.count, 200, "no baseline: one no_data result per benchmark")
         XCTAssertTrue(baseSlos.allSatisfy { $0["status"] as? String == "no_data" })
 
-        let head = try E2E.cleanroom(["run", "-c", "head.json", "-o", "head", "--baseline", "base/report.json"], in: dir)
+        let head = try E2E.cleanroom(["run", "-c", "head.json", "-o", "head", "--format", "all", "--baseline", "base/report.json"], in: dir)
         XCTAssertEqual(head.code, 1, "two benchmarks 20 % slower fail the gate: \(head)")
         let slos = E2E.slos(try E2E.report(dir + "/head/report.json"))
         XCTAssertEqual(slos.count, 200)
@@ -65,7 +65,7 @@ final class BenchmarkToolsEndToEndTests: EndToEndTestCase {
         XCTAssertTrue(junit.contains("name=\"BenchTime[gsuite/BM_017/iterations:20/manual_time.real_time]\""))
         XCTAssertEqual(junit.components(separatedBy: "<testcase name=\"BenchTime[gsuite/").count - 1, 200)
         let md = try String(contentsOfFile: dir + "/head/summary.md", encoding: .utf8)
-        XCTAssertTrue(md.contains("BenchTime on gsuite: 198 of 200 passed"), md)
+        XCTAssertTrue(md.contains("BenchTime on gsuite\\: 198 of 200 passed"), md)
         let html = try String(contentsOfFile: dir + "/head/report.html", encoding: .utf8)
         XCTAssertTrue(html.contains("<details class=\"group\">"))
         XCTAssertTrue(head.out.contains("BenchTime on gsuite: 198 of 200 passed") || head.err.contains("BenchTime on gsuite: 198 of 200 passed"), "\(head)")
@@ -73,6 +73,40 @@ final class BenchmarkToolsEndToEndTests: EndToEndTestCase {
             try? FileManager.default.removeItem(atPath: keep)
             try FileManager.default.copyItem(atPath: dir + "/head", toPath: keep)
         }
+    }
+
+    /// A service's Prometheus endpoint scraped from inside the run's `network: none` namespace before
+    /// and after the workload; the quantiles match the hand calculation in PrometheusExporterTests.
+    func testPrometheusScrapeUnderNetworkNone() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "python3 needed")
+        let dir = E2E.scratch()
+        let fixtures = TestFixtures.repoRoot.appendingPathComponent("Fixtures/prometheus").path
+        let w: [String: Any] = [
+            "name": "exporter-load", "command": ["python3", fixtures + "/load.py", "18751"],
+            "services": [["name": "api", "command": ["python3", fixtures + "/exporter.py", "18751"],
+                          "ready": ["http": "http://127.0.0.1:18751/health"]]],
+            "metrics_from": [["format": "prometheus", "service": "api", "path": "/metrics"]],
+        ]
+        try E2E.writeConfig(E2E.config(workloads: [w], slos: [
+            ["name": "P99", "workload": "exporter-load", "objective": "max(custom.app_request_duration_seconds.p99) <= 100ms"],
+            ["name": "Served", "workload": "exporter-load", "objective": "min(custom.app_request_duration_seconds.count) >= 100"],
+            ["name": "ApiMemory", "workload": "exporter-load", "objective": "max(svc.api.memory_peak) < 200MiB"],
+        ], defaults: ["repeat": 2, "sandbox": ["network": "none"]]), in: dir)
+        let r = try E2E.cleanroom(["run", "-o", "out"], in: dir)
+        XCTAssertEqual(r.code, 0, "\(r)")
+        let report = try E2E.report(dir + "/out/report.json")
+        let runs = E2E.measuredRuns(report, "exporter-load")
+        XCTAssertEqual(runs.count, 2)
+        for run in runs {
+            XCTAssertNil(run["custom_malformed"], "\(run["custom_malformed"]!)")
+            let custom = (run["custom"] as? [String: [String: Any]] ?? [:]).mapValues {
+                CustomSeries(unit: $0["unit"] as? String ?? "", values: $0["values"] as? [Double] ?? [])
+            }
+            // One observation per run: each run starts its own exporter, so before is all zeros.
+            XCTAssertEqual(custom["app_request_duration_seconds.p99"]?.values.count, 1)
+            PrometheusExporterTests.checkHandCalculation(custom)
+        }
+        for name in ["P99", "Served", "ApiMemory"] { XCTAssertEqual(E2E.status(report, name), "pass", name) }
     }
 
     /// One workload per installed tool, each with an objective on the tool's own figures.
