@@ -76,7 +76,7 @@ public enum HTMLReport {
         if !failed.isEmpty {
             s += "<ul class=\"headline\">"
             for f in failed.prefix(5) {
-                s += "<li><strong>\(escape(f.name))</strong> on \(escape(f.workload)): "
+                s += "<li><strong>\(escape(ResultGroups.label(f)))</strong> on \(escape(f.workload)): "
                 s += "\(ReportText.objectiveValue(f.observed, f)) vs \(ReportText.objectiveValue(f.threshold, f))"
                 s += " (\(ReportText.margin(f.margin)))</li>"
             }
