@@ -69,7 +69,10 @@ struct cspawn_config {
                                       since 6.1), cgroup2 `cgroup.procs` without CLONE_INTO_CGROUP */
     int cgroup_fd;                 /* >= 0: clone3(CLONE_INTO_CGROUP) into this cgroup2 dir */
     int stdout_fd, stderr_fd;      /* become fd 1 and 2 */
-    int metrics_fd;                /* >= 0: becomes fd 3 ($CLEANROOM_METRICS=/proc/self/fd/3) */
+    const char *metrics_path;      /* the custom-metrics file ($CLEANROOM_METRICS), made by the parent:
+                                      kept reachable and writable at the same path in every
+                                      filesystem mode (bound back over a private /tmp, made writable
+                                      under a read-only root). NULL: none */
     const void *seccomp_filter;    /* struct sock_filter[], NULL: no filter */
     unsigned short seccomp_len;
     int seccomp_listener;          /* 1: load with NEW_LISTENER and send the fd over notify_sock */

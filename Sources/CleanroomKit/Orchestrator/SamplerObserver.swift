@@ -17,23 +17,14 @@ final class SamplerObserver: RunObserver {
 
     func started(_ run: RunStart) {
         let s = Sampler(paths: run.paths, interval: interval, network: network)
-        s.start(rootPID: run.rootPID, origin: UInt64(max(0, run.at) * 1e9))
+        s.start(rootPID: run.rootPID, origin: UInt64(max(0, run.at) * 1e9), rootIsInit: run.rootIsInit)
         sampler = s
     }
 
-    func finished() -> (Figures, Samples?) {
-        guard let s = sampler else { return (Figures(), nil) }
+    func finished() -> RunObservation {
+        guard let s = sampler else { return RunObservation() }
         sampler = nil
         let r = s.stop()
-        return (r.figures.merging(r.procCPUFallback), r.samples.t.isEmpty ? nil : r.samples)
-    }
-}
-
-extension Figures {
-    /// self, plus what `other` knows and self does not.
-    func merging(_ other: Figures) -> Figures {
-        var f = self
-        f.merge(other)
-        return f
+        return RunObservation(figures: r.figures, samples: r.samples.t.isEmpty ? nil : r.samples)
     }
 }

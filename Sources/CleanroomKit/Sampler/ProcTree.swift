@@ -71,6 +71,10 @@ final class ProcTree {
     private var maxHWM: Int64 = 0
     private var hwmSeen = false, ioSeen = false
 
+    /// A process whose memory is not the workload's (the run's init: a copy of cleanroom, whose
+    /// VmHWM and RSS are cleanroom's own): its CPU and I/O count (it reaps the run), its memory not.
+    var memoryExcluded: pid_t?
+
     init(listing: Listing, wantIO: Bool, wantHWM: Bool) {
         self.listing = listing
         self.wantIO = wantIO
@@ -133,14 +137,15 @@ final class ProcTree {
             entry.rd = rw.read; entry.wr = rw.write
             ioSeen = true
         }
-        if let st = entry.status, let hwm = st.read({ KernelText.keyed($0, "VmHWM") }) {
+        let ownMemory = pid != memoryExcluded
+        if ownMemory, let st = entry.status, let hwm = st.read({ KernelText.keyed($0, "VmHWM") }) {
             if hwm > maxHWM { maxHWM = hwm }
             hwmSeen = true
         }
         t.cpuTicks += entry.cpu
         t.readBytes += entry.rd
         t.writeBytes += entry.wr
-        t.rssPages += entry.rss
+        if ownMemory { t.rssPages += entry.rss }
         t.count += 1
         return entry
     }
@@ -162,7 +167,7 @@ final class ProcTree {
         }
         guard let tids = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(e.pid)/task") else { return }
         for tid in tids {
-            _ = KernelFile.read("/proc/\(e.pid)/task/\(tid)/children") { b -> Bool? in
+            _ = SysFS.read("/proc/\(e.pid)/task/\(tid)/children") { b -> Bool? in
                 KernelText.pids(b, into: &pidBuffer); return true
             }
         }

@@ -8,46 +8,22 @@ public struct SamplerResult {
     /// The time series: t since exec, CPU % per interval, memory bytes of the whole run.
     /// `cpuPercent` / `memory` are empty when no source could be sampled (never padded with 0).
     public var samples: Samples
-    /// Every figure measured so far: cgroup counters (end − start), sampled figures
-    /// (cpu_percent_peak, memory_avg, and pids_peak / memory_peak when the cgroup has no peak
-    /// file), net bytes, /proc fallbacks for what no cgroup gave. Call `complete` to add
-    /// wall_time, cpu_percent and the rusage fallback.
-    public var figures: Figures
-    /// CPU time summed over /proc/PID/stat of the tree: weaker than wait4 rusage (tick resolution,
-    /// misses what was reaped outside the tree), so it is kept apart and used only if rusage is not given.
-    public var procCPUFallback: Figures
-    /// OOM kills in the run's cgroup (nil: no counter in this layout).
-    public var oomKills: Int?
+    /// Every figure measured, by where it was measured: cgroup counters (end − start), the run's
+    /// netns, /proc over the tree, the samples. `FigureAssembler` picks one per metric.
+    public var figures: [FigureSource: Figures]
     /// CPU seconds the sampler thread itself used (cleanroom's own measuring cost).
     public var samplerCPUTime: Double
     /// Samples taken.
     public var sampleCount: Int { samples.t.count }
-
-    /// Finishes the figures once the sandbox has the wall time (exec → exit) and, having reaped
-    /// the workload with wait4, its rusage: cpu from rusage when no cgroup gave it, then the /proc
-    /// CPU fallback, then cpu_percent = cpu_time / wall_time × 100.
-    public mutating func complete(wallTime: Double, rusage: rusage? = nil) {
-        if let ru = rusage { figures.merge(FinalFigures.fromRusage(ru)) }
-        figures.merge(procCPUFallback)
-        FinalFigures.complete(&figures, wallTime: wallTime)
-    }
 }
 
 /// Samples a running workload from a dedicated thread at a fixed interval (default 50 ms):
 /// kept fds read with pread, preallocated buffers, no per-sample allocation on the cgroup path.
 ///
-/// Order of calls for the sandbox (see docs/metrics.md "What the sandbox must do"):
-/// 1. create the run's cgroup(s); on v1 call `BlkioInit.ensureCountingAllDevices(cgroupDir:)`;
-/// 2. `let sampler = Sampler(paths:, interval:, network:)`   — takes the start snapshot;
-/// 3. spawn the workload (exec time t0);
-/// 4. `sampler.start(rootPID:, origin: t0)`;
-/// 5. wait for the exit WITHOUT reaping if the root is the workload itself
-///    (`waitid(P_PID, pid, &info, WEXITED | WNOWAIT)`), so /proc still shows it as a zombie;
-/// 6. `var result = sampler.stop()` — final reads, BEFORE the cgroup is killed/removed and
-///    before the run's last process (its netns) is gone when setns is not available;
-/// 7. reap with wait4 (rusage), `result.complete(wallTime:, rusage:)`;
-/// 8. kill what is left in the cgroup, remove it.
-public final class Sampler {
+/// The sandbox drives it through `RunObserver` (Orchestrator/SamplerObserver.swift): created and
+/// started when the workload execs, stopped once every process of the run has exited and before
+/// the run's cgroup is removed; the sandbox adds its clocks and rusage in `FigureAssembler`.
+public final class Sampler: @unchecked Sendable {   // its thread hands results over through semaphores
     public let paths: CgroupPaths
     public let interval: Double
     public let network: NetworkMode
@@ -57,9 +33,10 @@ public final class Sampler {
     private let finished = DispatchSemaphore(value: 0)
     private var thread: Thread?
     private var rootPID: pid_t = 0
+    private var rootIsInit = false
     private var origin: UInt64 = 0
     // Written by the sampler thread before `finished` is signalled, read after.
-    private var threadOutput: (samples: Samples, figures: Figures, cpuFallback: Figures, cpu: Double)?
+    private var threadOutput: (samples: Samples, figures: [FigureSource: Figures], cpu: Double)?
 
     /// Takes the start snapshot of the run's cgroup: call after creating it, before spawning.
     /// `interval` in seconds (the `sampling` setting); `network` as the run's sandbox has it.
@@ -72,10 +49,12 @@ public final class Sampler {
 
     /// Starts sampling `rootPID` (the workload, or the sandbox's init holding the run's namespaces).
     /// `origin`: CLOCK_MONOTONIC ns of the workload's exec (sample times count from it); now if nil.
-    public func start(rootPID: pid_t, origin: UInt64? = nil) {
+    /// `rootIsInit`: the root is the sandbox's init (a copy of cleanroom), whose memory is not the run's.
+    public func start(rootPID: pid_t, origin: UInt64? = nil, rootIsInit: Bool = false) {
+        self.rootIsInit = rootIsInit
         precondition(thread == nil, "Sampler.start called twice")
         self.rootPID = rootPID
-        self.origin = origin ?? Clock.monotonicNanos()
+        self.origin = origin ?? UInt64(Monotonic.nowNS)
         let t = Thread { [self] in self.run() }
         t.name = "cleanroom-sampler"
         thread = t
@@ -86,25 +65,20 @@ public final class Sampler {
     /// cgroup is killed or removed.
     public func stop() -> SamplerResult {
         var samples = Samples()
-        var sampled = Figures()
-        var cpuFallback = Figures()
+        var figures: [FigureSource: Figures] = [:]
         var selfCPU = 0.0
         if thread != nil {
             stopSignal.signal()
             finished.wait()
-            if let out = threadOutput {
-                samples = out.samples; sampled = out.figures; cpuFallback = out.cpuFallback; selfCPU = out.cpu
-            }
+            if let out = threadOutput { samples = out.samples; figures = out.figures; selfCPU = out.cpu }
             thread = nil
         }
-        var figures = FinalFigures.read(start: snapshot)
-        figures.merge(sampled)
+        figures[.cgroup] = FinalFigures.read(start: snapshot)
         if network == .host {
-            figures.missing(.netRxBytes, NetCounter.hostReason)
-            figures.missing(.netTxBytes, NetCounter.hostReason)
+            figures[.netns, default: Figures()].missing(.netRxBytes, NetCounter.hostReason)
+            figures[.netns, default: Figures()].missing(.netTxBytes, NetCounter.hostReason)
         }
-        return SamplerResult(samples: samples, figures: figures, procCPUFallback: cpuFallback,
-                             oomKills: FinalFigures.oomKills(since: snapshot), samplerCPUTime: selfCPU)
+        return SamplerResult(samples: samples, figures: figures, samplerCPUTime: selfCPU)
     }
 
     // MARK: - the sampler thread
@@ -126,6 +100,7 @@ public final class Sampler {
             ? ProcTree(listing: counters.procsFile.map { .cgroupProcs($0, root: rootPID) } ?? .descendants(of: rootPID),
                        wantIO: wantIO, wantHWM: wantHWM)
             : nil
+        tree?.memoryExcluded = rootIsInit ? rootPID : nil
         let net: NetCounter? = network == .none ? NetCounter(pid: rootPID) : nil
         let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
@@ -144,7 +119,7 @@ public final class Sampler {
             return nil
         }
 
-        let startNanos = Clock.monotonicNanos()
+        let startNanos = UInt64(Monotonic.nowNS)
         var prevT = Double(Int64(startNanos) - Int64(origin)) / 1e9
         if let t = tree { totals = t.sample() }
         var prevCPU = cpuNow(tree == nil ? nil : totals)
@@ -153,10 +128,10 @@ public final class Sampler {
         let step = UInt64(interval * 1e9)
         var next = startNanos + step
         while true {
-            let now = Clock.monotonicNanos()
+            let now = UInt64(Monotonic.nowNS)
             let wait = next > now ? Double(next - now) / 1e9 : 0
             if stopSignal.wait(timeout: .now() + wait) == .success { break }
-            let tNanos = Clock.monotonicNanos()
+            let tNanos = UInt64(Monotonic.nowNS)
             // A late wake-up (loaded host) skips the missed ticks rather than bunching samples.
             next += step
             while next <= tNanos { next += step }
@@ -186,46 +161,46 @@ public final class Sampler {
         // Final reads on this thread: the tree (a zombie root still answers) and the network
         // namespace this thread may have joined.
         if let t = tree { totals = t.sample() }
-        var f = Figures()
-        var cpuFallback = Figures()
+        var netFigures = Figures(), sampled = Figures(), proc = Figures()
         let intervalText = Units.format(interval, .duration)
-        if let net = net { net.finish(into: &f) }
+        if let net { net.finish(into: &netFigures) }
 
         if let m = cpuPct.max() {
-            f.set(.cpuPercentPeak, m, source: "highest of \(cpuPct.count) sampled \(intervalText) intervals of "
+            sampled.set(.cpuPercentPeak, m, source: "highest of \(cpuPct.count) sampled \(intervalText) intervals of "
                   + (cpuSpec?.source ?? "/proc/PID/stat utime+stime over the tree"))
         } else {
-            f.missing(.cpuPercentPeak, cpuFile == nil && tree == nil ? "no CPU counter to sample"
+            sampled.missing(.cpuPercentPeak, cpuFile == nil && tree == nil ? "no CPU counter to sample"
                       : "the run was shorter than one sampling interval (\(intervalText))")
         }
         if !mem.isEmpty {
-            f.set(.memoryAvg, mem.reduce(0, +) / Double(mem.count),
+            sampled.set(.memoryAvg, mem.reduce(0, +) / Double(mem.count),
                   source: "mean of \(mem.count) samples of " + (memSpec?.source ?? "VmRSS summed over the process tree"))
         } else {
-            f.missing(.memoryAvg, memFile == nil && tree == nil ? "no memory counter to sample"
+            sampled.missing(.memoryAvg, memFile == nil && tree == nil ? "no memory counter to sample"
                       : "the run was shorter than one sampling interval (\(intervalText))")
         }
         if wantHWM, totals.hwmSeen {
-            f.set(.memoryPeak, Double(totals.maxHWMKiB) * 1024,
+            proc.set(.memoryPeak, Double(totals.maxHWMKiB) * 1024,
                   source: "max of /proc/PID/status VmHWM over the process tree (largest single process)")
         }
         if counters[.memoryPeak].spec == nil, let m = mem.max() {
-            f.set(.memoryPeak, m, source: "max of \(mem.count) samples of " + (memSpec?.source ?? "VmRSS over the tree"))
+            sampled.set(.memoryPeak, m, source: "max of \(mem.count) samples of " + (memSpec?.source ?? "VmRSS over the tree"))
         }
         if counters[.pidsPeak].spec == nil, maxPids >= 0 {
-            f.set(.pidsPeak, Double(maxPids), source: "max of samples of " + (pidsSpec?.source ?? "the process tree's size"))
+            sampled.set(.pidsPeak, Double(maxPids), source: "max of samples of " + (pidsSpec?.source ?? "the process tree's size"))
         }
         if wantIO, totals.ioSeen {
             let src = "/proc/PID/io over the process tree (sampled; reaped children fold into their parent)"
-            f.set(.diskReadBytes, Double(totals.readBytes), source: src + ": read_bytes")
-            f.set(.diskWriteBytes, Double(max(0, totals.writeBytes)), source: src + ": write_bytes - cancelled_write_bytes")
+            proc.set(.diskReadBytes, Double(totals.readBytes), source: src + ": read_bytes")
+            proc.set(.diskWriteBytes, Double(max(0, totals.writeBytes)), source: src + ": write_bytes - cancelled_write_bytes")
         }
         if cpuFile == nil, tree != nil, totals.cpuTicks > 0 || totals.count > 0 {
-            cpuFallback.set(.cpuTime, Double(totals.cpuTicks) / hz,
-                            source: "/proc/PID/stat utime+stime+cutime+cstime over the process tree (USER_HZ ticks)")
+            proc.set(.cpuTime, Double(totals.cpuTicks) / hz,
+                     source: "/proc/PID/stat utime+stime+cutime+cstime over the process tree (USER_HZ ticks)")
         }
         let selfCPU = Self.threadCPU() - startCPU
-        threadOutput = (Samples(t: ts, cpuPercent: cpuPct, memory: mem), f, cpuFallback, selfCPU)
+        threadOutput = (Samples(t: ts, cpuPercent: cpuPct, memory: mem),
+                        [.netns: netFigures, .samples: sampled, .procTree: proc], selfCPU)
         finished.signal()
     }
 

@@ -140,13 +140,39 @@ final class SandboxIsolationTests: XCTestCase {
         XCTAssertEqual(out, "fds 0 1 2\nNoNewPrivs:\t1\n")
     }
 
-    func testMetricsFileIsFd3AndNamedInTheEnvironment() throws {
-        let req = SandboxTest.request(["sh", "-c", "echo '{\"name\":\"x\",\"value\":1}' >> \"$CLEANROOM_METRICS\"; echo $CLEANROOM_METRICS"],
-                                      settings: SandboxSettings(filesystem: .readonly), metricsFile: true)
-        let (r, out) = try run(req)
-        XCTAssertEqual(r.outcome, .ok, r.detail ?? "")
-        XCTAssertEqual(out, "/proc/self/fd/3\n")
-        XCTAssertEqual(try String(contentsOfFile: req.outputDirectory + "/metrics.jsonl", encoding: .utf8), "{\"name\":\"x\",\"value\":1}\n")
+    /// $CLEANROOM_METRICS is a real path: in every filesystem mode (readonly root, a private /tmp
+    /// hiding an output directory under /tmp, host) any process of the run appends to it — a
+    /// child started by Python's subprocess with close_fds=True included — and the workload holds
+    /// no descriptor beyond 0, 1, 2 (the listing's own aside).
+    func testMetricsFileIsARealPathForEveryProcessOfTheRun() throws {
+        // The script is a file (no shell quoting): a child with close_fds=True appends, then the parent.
+        let scriptDir = SandboxTest.scratch()
+        try #"""
+        import os, subprocess, sys
+        path = os.environ["CLEANROOM_METRICS"]
+        child = "import os; open(os.environ['CLEANROOM_METRICS'], 'a').write('{\"name\":\"child\",\"value\":2}\\n')"
+        subprocess.run([sys.executable, "-c", child], close_fds=True, check=True)
+        with open(path, "a") as f: f.write('{"name":"parent","value":1}\n')
+        print(path)
+        """#.write(toFile: scriptDir + "/metrics.py", atomically: true, encoding: .utf8)
+        let underTmp = "/tmp/cleanroom-metrics-test-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: underTmp) }
+        let cases: [(FilesystemMode, String?)] = [(.readonly, nil), (.privateTmp, underTmp), (.privateTmp, nil), (.host, nil)]
+        for (mode, outDir) in cases {
+            var req = SandboxTest.request(["python3", scriptDir + "/metrics.py"], cwd: scriptDir,
+                                          settings: SandboxSettings(filesystem: mode), metricsFile: true)
+            if let outDir { req.outputDirectory = outDir + "/\(mode.rawValue)" }
+            let (r, out) = try run(req)
+            XCTAssertEqual(r.outcome, .ok, "\(mode) \(outDir ?? ""): \(r.detail ?? "") \(SandboxTest.stderr(req))")
+            let file = SysFS.realPath(req.outputDirectory) + "/metrics.jsonl"
+            XCTAssertEqual(out, file + "\n", "\(mode): an absolute path, not a descriptor")
+            XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8),
+                           "{\"name\":\"child\",\"value\":2}\n{\"name\":\"parent\",\"value\":1}\n", "\(mode)")
+        }
+        let fds = SandboxTest.request(["sh", "-c", "ls /proc/self/fd"], metricsFile: true)
+        let (r, out) = try run(fds)
+        XCTAssertEqual(r.outcome, .ok)
+        XCTAssertEqual(out, "0\n1\n2\n3\n", "0-2, and 3: ls's own handle on the directory it lists")
     }
 
     func testPidNamespaceAndHostname() throws {
