@@ -7,11 +7,12 @@ enum ConfigKeys {
                            "noise", "limits", "sandbox"]
     static let workload = ["name", "command", "cwd", "env", "prepare", "setup", "teardown", "repeat", "warmup",
                            "max_repeat", "timeout", "kill_grace", "output_limit", "sampling", "noise", "expect_exit",
-                           "limits", "sandbox", "services"]
+                           "limits", "sandbox", "services", "metrics_from"]
     static let limits = ["memory", "cpus", "pids", "disk_read_rate", "disk_write_rate"]
     static let sandbox = ["network", "seccomp", "filesystem"]
     static let service = ["name", "command", "ready", "ready_timeout", "env", "cwd"]
     static let ready = ["tcp", "http", "log"]
+    static let metricsFrom = ["format", "path", "stdout", "service", "port", "url"]
     static let slo = ["name", "workload", "objective", "level", "noise"]
     static let alerts = ["webhooks"]
     static let webhook = ["url_env", "format", "secret_env", "on"]
@@ -30,6 +31,7 @@ enum ConfigKeys {
         "slo": "slos", "objectives": "slos", "workload": "workloads", "webhook": "webhooks", "alert": "alerts",
         "service": "services", "readiness": "ready", "port": "tcp", "url": "url_env", "webhook_url": "url_env",
         "secret": "secret_env", "events": "on", "when": "on", "severity": "level",
+        "metricsfrom": "metrics_from", "metrics": "metrics_from", "benchmark_format": "metrics_from", "file": "path",
     ]
 
     /// Where a key that is valid somewhere else goes, keyed by the object it was found in.

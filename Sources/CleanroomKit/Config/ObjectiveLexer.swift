@@ -34,6 +34,8 @@ enum ObjectiveLexer {
             guard k < c.count else { return false }
             let ch = c[k]
             if ch.isLetter || ch.isNumber || ch == "_" || ch == "." || ch == ":" || ch == "/" { return true }
+            // Glob characters: `custom.BM_*.real_time` names many metrics (Orchestrator/MetricGlobs).
+            if ch == "*" || ch == "?" || ch == "[" || ch == "]" { return true }
             if ch == "-", k + 1 < c.count, c[k + 1].isLetter || c[k + 1] == "_" { return true }
             return false
         }

@@ -116,6 +116,8 @@ public struct WorkloadPlan: Equatable, Sendable {
     public var limits: Limits
     public var sandbox: SandboxSettings
     public var services: [ServicePlan]
+    /// Benchmark / load-tool outputs and metrics endpoints read into custom metrics (Adapters/).
+    public var metricsFrom: [MetricsSource] = []
 
     public init(name: String, command: [String], cwd: String, env: [String: String] = [:], prepare: [String]? = nil,
                 setup: [String]? = nil, teardown: [String]? = nil, repeatCount: Int = Defaults.repeatCount,

@@ -267,6 +267,7 @@ struct PlanBuilder {
         if let n = o["expect_exit"]?.value { if let v = d.int(n, path + ".expect_exit", 0...255, what: "an exit code") { expectExit = v } }
         let own = settings(from: o, path)
         let services = o["services"].flatMap { servicesList($0.value, path + ".services") } ?? []
+        let metricsFrom = o["metrics_from"].flatMap { metricsFromList($0.value, path + ".metrics_from", services: services) } ?? []
 
         // With errors elsewhere in the workload, it is still built (from fallbacks) as long as it
         // has a name: objectives that refer to it or its services then get no spurious errors.
@@ -275,7 +276,7 @@ struct PlanBuilder {
             ?? Counts(repeatCount: 1, warmup: 0, maxRepeat: 1, timeout: nil)
         guard let name else { return nil }
         let argv = command ?? ["false"]
-        return WorkloadPlan(name: name, command: argv, cwd: cwd, env: env, prepare: hooks["prepare"],
+        var built = WorkloadPlan(name: name, command: argv, cwd: cwd, env: env, prepare: hooks["prepare"],
                             setup: hooks["setup"], teardown: hooks["teardown"], repeatCount: plan.repeatCount,
                             warmup: plan.warmup, maxRepeat: plan.maxRepeat, timeout: plan.timeout,
                             killGrace: own.killGrace ?? defaults.killGrace ?? BuiltinDefaults.killGrace,
@@ -287,6 +288,8 @@ struct PlanBuilder {
                                                      seccomp: own.seccomp ?? defaults.seccomp ?? .default,
                                                      filesystem: own.filesystem ?? defaults.filesystem ?? .privateTmp),
                             services: services)
+        built.metricsFrom = metricsFrom
+        return built
     }
 
     struct Counts { var repeatCount: Int; var warmup: Int; var maxRepeat: Int; var timeout: Double? }

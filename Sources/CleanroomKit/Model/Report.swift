@@ -152,6 +152,9 @@ public struct ObjectiveResult: Codable, Sendable, Equatable {
     public var change: ChangeRecord?
     /// A baseline objective: which baseline was used (SPEC "Report").
     public var baseline: BaselineRecord?
+    /// The custom metric this result is about when the objective names a glob
+    /// (`custom.BM_*.real_time` gives one result per matching metric); nil otherwise.
+    public var metric: String?
     public init(name: String, workload: String, objective: String, level: Level, observed: Double?,
                 threshold: Double?, unit: String, status: ObjectiveStatus, margin: Double? = nil,
                 ci: [Double]? = nil, runsAdded: Int? = nil, reason: String? = nil) {
@@ -161,7 +164,7 @@ public struct ObjectiveResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, workload, objective, level, observed, threshold, unit, status, margin, ci, reason, change, baseline
+        case name, workload, objective, level, observed, threshold, unit, status, margin, ci, reason, change, baseline, metric
         case runsAdded = "runs_added"
     }
 }

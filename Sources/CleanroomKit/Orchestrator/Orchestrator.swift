@@ -130,6 +130,10 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
             }
             return j
         }
+        /// One result per matching metric for a glob objective (MetricGlobs), else one.
+        func evaluateExpanded(_ slo: SLOPlan) -> [(result: ObjectiveResult, needsMoreRuns: Bool)] {
+            MetricGlobs.judge(slo, workload: report, baseline: baseline, evaluate: evaluate)
+        }
         var index = 0
         var baseIndex = 0
         var measured = 0
@@ -228,7 +232,7 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
                 // Noise: while an objective's interval straddles its threshold, add measured runs.
                 while going, measured < w.maxRepeat, !interrupts.isInterrupted {
                     report.stats = judge.stats(for: report.runs)
-                    let pending = slos.filter { evaluate($0).needsMoreRuns }
+                    let pending = slos.filter { evaluateExpanded($0).contains { $0.needsMoreRuns } }
                     guard !pending.isEmpty else { break }
                     progress.runsAdded(w.name, total: measured + 1,
                                        reason: "\(pending.map(\.name).joined(separator: ", ")) within noise of the threshold")
@@ -259,10 +263,12 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
         report.noise = NoiseFigures.compute(report, slos: slos, maxRepeat: w.maxRepeat)
         for warning in NoiseFigures.warnings(report, slos: slos) { progress.message("  warning: \(warning)") }
         let added = max(0, measured - w.repeatCount)
-        let results = slos.map { slo -> ObjectiveResult in
-            var r = evaluate(slo).result
-            if r.ci != nil || added > 0 { r.runsAdded = added }
-            return r
+        let results = slos.flatMap { slo -> [ObjectiveResult] in
+            evaluateExpanded(slo).map { j in
+                var r = j.result
+                if r.ci != nil || added > 0 { r.runsAdded = added }
+                return r
+            }
         }
         return WorkloadOutcome(report: report, results: results, failed: failed, setupError: setupError)
     }

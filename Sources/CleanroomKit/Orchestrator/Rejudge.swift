@@ -32,13 +32,18 @@ public enum Rejudge {
         for i in out.workloads.indices where out.workloads[i].stats.isEmpty {
             out.workloads[i].stats = Statistics.workloadStats(out.workloads[i].runs)
         }
-        let judgements = Judge.evaluateAll(slos: slos, workloads: out.workloads, baseline: baseline?.workloads, noise: noise,
-                                            baselineSource: baselineSource)
+        let judgements = MetricGlobs.evaluateAll(slos: slos, workloads: out.workloads, baseline: baseline?.workloads, noise: noise,
+                                                   baselineSource: baselineSource)
         out.slos = judgements.map { j in
             var r = j.result
             if j.needsMoreRuns { r.status = .inconclusive; r.reason = r.reason ?? "the interval straddles the threshold and no runs can be added when re-judging" }
             // Keep how many runs the original run added for this objective.
-            if let old = report.slos.first(where: { $0.name == r.name && $0.workload == r.workload }) { r.runsAdded = old.runsAdded }
+            if let old = report.slos.first(where: { $0.name == r.name && $0.workload == r.workload && $0.objective == r.objective })
+                ?? report.slos.first(where: { $0.name == r.name && $0.workload == r.workload }) {
+                r.runsAdded = old.runsAdded
+                // A glob objective's results were saved one per metric: keep which metric each is.
+                if r.metric == nil, old.objective == r.objective { r.metric = old.metric }
+            }
             return r
         }
         out.verdict = Judge.verdict(results: out.slos,

@@ -27,7 +27,7 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
         var record: RunRecord
         if job.isRun {
             record = try Self.measuredRun(request, index: job.index, warmup: job.kind == .warmup,
-                                          sampling: w.sampling, host: host)
+                                          sampling: w.sampling, host: host, metricsFrom: w.metricsFrom)
         } else {
             record = try Sandbox.run(request, index: job.index, host: host)
         }
@@ -40,12 +40,24 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
     /// custom metrics the workload appended to $CLEANROOM_METRICS. Throws `SandboxError` when the
     /// sandbox could not be set up.
     public static func measuredRun(_ request: SandboxRequest, index: Int = 1, warmup: Bool = false,
-                                   sampling: Double = 0.05, host: SandboxHost = .current) throws -> RunRecord {
+                                   sampling: Double = 0.05, host: SandboxHost = .current,
+                                   metricsFrom: [MetricsSource] = []) throws -> RunRecord {
         let observer = SamplerObserver(interval: sampling, network: request.settings.network)
+        var request = request
+        let scrape = PrometheusScrapeSession(sources: metricsFrom)
+        if !scrape.isEmpty { request.metricsScrape = scrape }
         var record = try Sandbox.run(request, index: index, warmup: warmup, observer: observer, host: host)
         let metricsFile = request.outputDirectory + "/metrics.jsonl"
         if request.metricsFile, FileManager.default.fileExists(atPath: metricsFile) {
             let custom = CustomMetrics.parse(contentsOf: metricsFile)
+            record.custom = custom.series
+            record.customMalformed = custom.malformed
+        }
+        if !metricsFrom.isEmpty {
+            // The tools' own outputs (Adapters/), read once the run is over, like $CLEANROOM_METRICS.
+            var custom = CustomMetrics(series: record.custom, malformed: record.customMalformed)
+            MetricsFrom.collect(metricsFrom, cwd: request.cwd, stdoutPath: request.outputDirectory + "/stdout.txt", into: &custom)
+            scrape.merge(into: &custom)
             record.custom = custom.series
             record.customMalformed = custom.malformed
         }

@@ -76,7 +76,7 @@ public enum HTMLReport {
         if !failed.isEmpty {
             s += "<ul class=\"headline\">"
             for f in failed.prefix(5) {
-                s += "<li><strong>\(escape(f.name))</strong> on \(escape(f.workload)): "
+                s += "<li><strong>\(escape(ResultGroups.label(f)))</strong> on \(escape(f.workload)): "
                 s += "\(ReportText.objectiveValue(f.observed, f)) vs \(ReportText.objectiveValue(f.threshold, f))"
                 s += " (\(ReportText.margin(f.margin)))</li>"
             }
@@ -113,26 +113,39 @@ public enum HTMLReport {
             s += "<th scope=\"col\"\(cls.isEmpty ? "" : " class=\"\(cls)\"")>\(head)</th>"
         }
         s += "</tr></thead><tbody>"
-        for o in ReportText.objectivesByUrgency(r.slos) {
-            let ci = o.ci.flatMap { $0.count == 2 ? "\(ReportText.objectiveValue($0[0], o)) – \(ReportText.objectiveValue($0[1], o))" : nil } ?? "—"
-            let warning = o.status == .fail && o.level == .warn
-            s += "<tr class=\"\(warning ? "warning" : o.status.rawValue)\">"
-            s += "<td>\(warning ? "<span class=\"badge inconclusive\" title=\"level warn: reported, does not fail the gate\">warning</span>" : statusBadge(o.status))</td>"
-            s += "<th scope=\"row\"><span class=\"name\">\(escape(o.name))</span><code>\(escape(o.objective))</code>"
-            if let reason = o.reason { s += "<span class=\"reason\">\(escape(reason))</span>" }
-            if let b = ReportText.baselineLine(o) { s += "<span class=\"reason baseline\">\(escape(b))</span>" }
-            s += "</th>"
-            // Usual names stay on one line; a very long one wraps rather than squeeze the objective.
-            s += "<td class=\"\(o.workload.count > 24 ? "wl" : "nowrap")\">\(escape(o.workload))</td>"
-            s += "<td class=\"num\">\(ReportText.objectiveValue(o.observed, o))</td>"
-            s += "<td class=\"num\">\(ReportText.objectiveValue(o.threshold, o))</td>"
-            let neg = (o.margin ?? 0) < 0
-            s += "<td class=\"num\(neg ? " neg" : "")\">\(ReportText.margin(o.margin))</td>"
-            s += "<td class=\"num\">\(ci)</td>"
-            s += "<td>\(o.level == .warn ? "<span class=\"badge warnlvl\">warn</span>" : "error")</td>"
-            s += "<td class=\"num\">\(o.runsAdded.map(String.init) ?? "—")</td></tr>"
+        let split = ResultGroups.split(r.slos)
+        for o in split.listed { s += objectiveRow(o) }
+        s += "</tbody></table></div>"
+        // Passing results of objectives with many (a glob, `*`): folded, one line each.
+        for g in split.folded {
+            s += "<details class=\"group\"><summary><span class=\"badge pass\">pass</span> \(escape(ResultGroups.title(g)))</summary>"
+            s += "<div class=\"scroll\"><table class=\"objectives\"><tbody>"
+            for o in g.results { s += objectiveRow(o) }
+            s += "</tbody></table></div></details>"
         }
-        s += "</tbody></table></div></section>\n"
+        s += "</section>\n"
+        return s
+    }
+
+    private static func objectiveRow(_ o: ObjectiveResult) -> String {
+        var s = ""
+        let ci = o.ci.flatMap { $0.count == 2 ? "\(ReportText.objectiveValue($0[0], o)) – \(ReportText.objectiveValue($0[1], o))" : nil } ?? "—"
+        let warning = o.status == .fail && o.level == .warn
+        s += "<tr class=\"\(warning ? "warning" : o.status.rawValue)\">"
+        s += "<td>\(warning ? "<span class=\"badge inconclusive\" title=\"level warn: reported, does not fail the gate\">warning</span>" : statusBadge(o.status))</td>"
+        s += "<th scope=\"row\"><span class=\"name\">\(escape(ResultGroups.label(o)))</span><code>\(escape(o.objective))</code>"
+        if let reason = o.reason { s += "<span class=\"reason\">\(escape(reason))</span>" }
+        if let b = ReportText.baselineLine(o) { s += "<span class=\"reason baseline\">\(escape(b))</span>" }
+        s += "</th>"
+        // Usual names stay on one line; a very long one wraps rather than squeeze the objective.
+        s += "<td class=\"\(o.workload.count > 24 ? "wl" : "nowrap")\">\(escape(o.workload))</td>"
+        s += "<td class=\"num\">\(ReportText.objectiveValue(o.observed, o))</td>"
+        s += "<td class=\"num\">\(ReportText.objectiveValue(o.threshold, o))</td>"
+        let neg = (o.margin ?? 0) < 0
+        s += "<td class=\"num\(neg ? " neg" : "")\">\(ReportText.margin(o.margin))</td>"
+        s += "<td class=\"num\">\(ci)</td>"
+        s += "<td>\(o.level == .warn ? "<span class=\"badge warnlvl\">warn</span>" : "error")</td>"
+        s += "<td class=\"num\">\(o.runsAdded.map(String.init) ?? "—")</td></tr>"
         return s
     }
 

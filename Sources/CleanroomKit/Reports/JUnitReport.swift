@@ -2,7 +2,7 @@ import Foundation
 
 /// junit.xml: one `<testsuite>` per workload, one `<testcase>` per objective (classname = the
 /// workload; a name that occurs for several workloads, as `workload: "*"` makes it, is written
-/// `NAME[workload]`), plus one `runs` test case per workload that fails when a run did not end as
+/// `NAME[workload]`; a glob objective's results `NAME[workload/metric]`), plus one `runs` test case per workload that fails when a run did not end as
 /// expected (the other half of the gate, so the CI's test view agrees with the exit code).
 ///
 /// - `fail` (level error) → `<failure type="fail" message="observed X vs threshold Y unit">`
@@ -23,7 +23,9 @@ public enum JUnitReport {
             var cases: [String] = []
             var c = (tests: 0, failures: 0, errors: 0, skipped: 0)
             for s in report.slos where s.workload == suite {
-                let name = (nameCounts[s.name] ?? 0) > 1 ? "\(s.name)[\(s.workload)]" : s.name
+                // A glob objective's results: NAME[workload/metric], one per matching metric.
+                let name = s.metric.map { "\(s.name)[\(s.workload)/\($0)]" }
+                    ?? ((nameCounts[s.name] ?? 0) > 1 ? "\(s.name)[\(s.workload)]" : s.name)
                 var body = ""
                 let finding = message(s)
                 switch (s.status, s.level) {

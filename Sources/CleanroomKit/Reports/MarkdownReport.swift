@@ -27,14 +27,18 @@ public enum MarkdownReport {
             md += "\n### Objectives\n\n"
             md += "| Status | Objective | Workload | Observed | Threshold | Margin | 95% CI | Level |\n"
             md += "|---|---|---|--:|--:|--:|---|---|\n"
-            for s in ReportText.objectivesByUrgency(report.slos) {
-                md += "| " + [statusWord(s), "**\(escape(s.name))** \(escape(s.objective))", escape(s.workload),
-                             ReportText.objectiveValue(s.observed, s),
-                             ReportText.objectiveValue(s.threshold, s),
-                             ReportText.margin(s.margin), ci(s), escape(s.level.rawValue)]
-                    .joined(separator: " | ") + " |\n"
+            let split = ResultGroups.split(report.slos)
+            for s in split.listed { md += objectiveRow(s) }
+            // Passing results of objectives with many (a glob, `*`): folded, one line each.
+            for g in split.folded {
+                md += "\n<details><summary>pass: \(escape(ResultGroups.title(g)))</summary>\n\n"
+                md += "| Status | Objective | Workload | Observed | Threshold | Margin | 95% CI | Level |\n"
+                md += "|---|---|---|--:|--:|--:|---|---|\n"
+                for s in g.results { md += objectiveRow(s) }
+                md += "\n</details>\n"
             }
-            let notes = report.slos.filter { $0.reason != nil || ($0.runsAdded ?? 0) > 0 || $0.baseline != nil }
+            let folded = Set(split.folded.flatMap { $0.results.map { "\($0.name)\u{0}\($0.workload)\u{0}\($0.objective)" } })
+            let notes = report.slos.filter { ($0.reason != nil || ($0.runsAdded ?? 0) > 0 || $0.baseline != nil) && !folded.contains("\($0.name)\u{0}\($0.workload)\u{0}\($0.objective)") }
             if !notes.isEmpty {
                 md += "\n"
                 for s in notes {
@@ -90,6 +94,14 @@ public enum MarkdownReport {
         }
         md += "\n<sub>cleanroom \(escape(report.cleanroomVersion ?? "")) · \(escape(report.startedAt)) – \(escape(report.finishedAt)) · full report: report.html</sub>\n"
         return md
+    }
+
+    static func objectiveRow(_ s: ObjectiveResult) -> String {
+        "| " + [statusWord(s), "**\(escape(ResultGroups.label(s)))** \(escape(s.objective))", escape(s.workload),
+                ReportText.objectiveValue(s.observed, s),
+                ReportText.objectiveValue(s.threshold, s),
+                ReportText.margin(s.margin), ci(s), escape(s.level.rawValue)]
+            .joined(separator: " | ") + " |\n"
     }
 
     /// The status in words; a failed `warn` objective is a "warning" (it does not fail the gate).

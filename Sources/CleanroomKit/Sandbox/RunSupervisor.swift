@@ -172,7 +172,11 @@ final class RunSupervisor {
     func workloadEnded(status: Int32, at ns: Int64) {
         workloadStatus = status
         workloadExitNS = ns
-        if !services.isEmpty { shutdown.workloadEnded(group: group, initPID: rootPID) }
+        if !services.isEmpty {
+            // metrics_from prometheus (Adapters/): the "after" scrape, before the services are stopped.
+            if shutdown.stopAt == nil { request.metricsScrape?.scrape(.after, initPID: rootPID, ownNetwork: request.settings.network == .none) }
+            shutdown.workloadEnded(group: group, initPID: rootPID)
+        }
     }
 
     /// Notes that the root exited, WITHOUT reaping it: as a zombie its /proc/PID/io and stat

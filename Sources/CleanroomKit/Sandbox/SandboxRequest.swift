@@ -36,6 +36,9 @@ public struct SandboxRequest: Sendable {
     /// Servers the workload needs, started in this order inside the run's namespaces (each ready
     /// before the next starts, all before the workload), stopped after it (docs/sandbox.md "Services").
     public var services: [ServicePlan]
+    /// `metrics_from` Prometheus endpoints, scraped once the services are ready and again when the
+    /// workload has exited (Adapters/PrometheusScrapeSession); nil when there are none.
+    public var metricsScrape: PrometheusScrapeSession?
 
     public init(command: [String], cwd: String = FileManager.default.currentDirectoryPath, env: [String: String] = [:],
                 limits: Limits = Limits(), settings: SandboxSettings = SandboxSettings(), timeout: Double? = nil,

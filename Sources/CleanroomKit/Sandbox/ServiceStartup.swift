@@ -28,6 +28,8 @@ extension Sandbox {
         }
         r.failure = startServices(services, initPID: initPID, namespaces: namespaces, program: program)
         r.go = r.failure == nil && !isInterrupted
+        // metrics_from prometheus (Adapters/): the "before" scrape, services ready, workload not started.
+        if r.go { request.metricsScrape?.scrape(.before, initPID: initPID, ownNetwork: namespaces & Int32(CSPAWN_NEWNET) != 0) }
         return r
     }
 

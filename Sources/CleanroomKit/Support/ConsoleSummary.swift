@@ -8,7 +8,9 @@ public enum ConsoleSummary {
         if !report.slos.isEmpty {
             let header = ["status", "objective", "workload", "observed", "threshold", "margin", "level"]
             var rows: [[String]] = []
-            for r in report.slos {
+            // Few results: in report order. Many: failures first, passing groups folded.
+            let split = ResultGroups.split(report.slos)
+            for r in split.folded.isEmpty ? report.slos : split.listed {
                 let dim = dimension(unit: r.unit)
                 var observed = r.observed.map { Units.format($0, dim) } ?? "—"
                 if let ci = r.ci, ci.count == 2 {
@@ -16,7 +18,7 @@ public enum ConsoleSummary {
                 }
                 rows.append([
                     r.status.rawValue.uppercased(),
-                    esc("\(r.name): \(r.objective)"),
+                    esc("\(ResultGroups.label(r)): \(r.objective)"),
                     esc(r.workload),
                     observed,
                     r.threshold.map { Units.format($0, dim) } ?? "—",
@@ -24,12 +26,16 @@ public enum ConsoleSummary {
                     r.level.rawValue + ((r.runsAdded ?? 0) > 0 ? " (+\(r.runsAdded!) runs)" : ""),
                 ])
             }
+            // Passing results of objectives with many (a glob, `*`): one row each, not hundreds.
+            for g in split.folded {
+                rows.append(["PASS", ResultGroups.title(g), g.workload, "", "", "", g.results.first?.level.rawValue ?? ""])
+            }
             out += table(header, rows)
             for r in report.slos where r.reason != nil && r.status != .pass {
-                out += "  \(esc(r.name))[\(esc(r.workload))]: \(esc(r.reason!))\n"
+                out += "  \(esc(r.name))[\(esc(r.workload))\(r.metric.map { "/" + esc($0) } ?? "")]: \(esc(r.reason!))\n"
             }
             for r in report.slos {
-                if let line = ReportText.baselineLine(r) { out += "  \(r.name)[\(r.workload)]: \(line)\n" }
+                if let line = ReportText.baselineLine(r) { out += "  \(esc(r.name))[\(esc(r.workload))\(r.metric.map { "/" + esc($0) } ?? "")]: \(esc(line))\n" }
             }
         }
         for w in report.workloads {
