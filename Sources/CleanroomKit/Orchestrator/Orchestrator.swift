@@ -121,8 +121,11 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
         let noBaselineReason: String? = options.baseline == nil ? options.noBaselineReason
             : fileBaseline == nil ? "the baseline has no workload \(w.name)" : nil
         if let base { report.baseCwd = base.cwd; report.baseRuns = [] }
+        func currentBaseline() -> WorkloadReport? {
+            report.baseRuns.map { WorkloadReport(name: w.name, command: w.command, runs: $0) } ?? fileBaseline
+        }
         func evaluate(_ slo: SLOPlan) -> (result: ObjectiveResult, needsMoreRuns: Bool) {
-            let baseline = report.baseRuns.map { WorkloadReport(name: w.name, command: w.command, runs: $0) } ?? fileBaseline
+            let baseline = currentBaseline()
             var j = judge.evaluate(slo, workload: report, baseline: baseline, noise: w.noise, noBaselineReason: noBaselineReason)
             if j.result.baseline != nil, let source = report.baseRuns != nil ? BaselineRecord.ab(report) : options.baselineSource {
                 j.result.baseline?.source = source.source
@@ -132,7 +135,7 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
         }
         /// One result per matching metric for a glob objective (MetricGlobs), else one.
         func evaluateExpanded(_ slo: SLOPlan) -> [(result: ObjectiveResult, needsMoreRuns: Bool)] {
-            MetricGlobs.judge(slo, workload: report, baseline: baseline, evaluate: evaluate)
+            MetricGlobs.judge(slo, workload: report, baseline: currentBaseline(), evaluate: evaluate)
         }
         var index = 0
         var baseIndex = 0
