@@ -175,6 +175,9 @@ public final class Orchestrator {
             return record.outcome != .error && !interrupts.isInterrupted
         }
 
+        /// Per objective (index in `slos`): the extra runs added while it was within noise.
+        var drove: [Int: Int] = [:]
+
         // After a signal, a workload that has not started yet runs nothing, its setup included:
         // it stays in the report with no runs (its objectives are no_data).
         if !interrupts.isInterrupted {
@@ -190,8 +193,10 @@ public final class Orchestrator {
                 // Noise: while an objective's interval straddles its threshold, add measured runs.
                 while going, measured < w.maxRepeat, !interrupts.isInterrupted {
                     report.stats = judge.stats(for: report.runs)
-                    let pending = slos.filter { evaluate($0).needsMoreRuns }
+                    let pendingIndices = slos.indices.filter { evaluate(slos[$0]).needsMoreRuns }
+                    let pending = pendingIndices.map { slos[$0] }
                     guard !pending.isEmpty else { break }
+                    for k in pendingIndices { drove[k, default: 0] += 1 }
                     progress.runsAdded(w.name, total: measured + 1,
                                        reason: "\(pending.map(\.name).joined(separator: ", ")) within noise of the threshold")
                     going = oneRun(warmup: false)
@@ -212,10 +217,13 @@ public final class Orchestrator {
         // report.json says why the verdict is `error`, not only the console.
         if let setupError, report.error == nil { report.error = setupError }
         report.stats = judge.stats(for: report.runs)
-        let added = max(0, measured - w.repeatCount)
-        let results = slos.map { slo -> ObjectiveResult in
+        // "runs added" belongs to the objectives whose noise asked for them, not to every
+        // objective of the workload (a min/max objective never adds runs).
+        let results = slos.enumerated().map { k, slo -> ObjectiveResult in
             var r = evaluate(slo).result
-            if r.ci != nil || added > 0 { r.runsAdded = added }
+            let mine = drove[k] ?? 0
+            if r.ci != nil || mine > 0 { r.runsAdded = mine }
+            Contention.review(&r, metric: slo.objective.metric, runs: report.runs, strict: options.strict)
             return r
         }
         return WorkloadOutcome(report: report, results: results, failed: failed, setupError: setupError)

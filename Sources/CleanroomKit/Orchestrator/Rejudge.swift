@@ -36,6 +36,10 @@ public enum Rejudge {
             if j.needsMoreRuns { r.status = .inconclusive; r.reason = r.reason ?? "the interval straddles the threshold and no runs can be added when re-judging" }
             // Keep how many runs the original run added for this objective.
             if let old = report.slos.first(where: { $0.name == r.name && $0.workload == r.workload }) { r.runsAdded = old.runsAdded }
+            if let slo = slos.first(where: { $0.name == r.name }),
+               let w = out.workloads.first(where: { $0.name == r.workload }) {
+                Contention.review(&r, metric: slo.objective.metric, runs: w.runs, strict: strict)
+            }
             return r
         }
         out.verdict = Judge.verdict(results: out.slos,

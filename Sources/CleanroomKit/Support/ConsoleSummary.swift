@@ -39,6 +39,7 @@ public enum ConsoleSummary {
                 out += "\n"
             }
         }
+        for line in ReportText.contentionLines(report) { out += "contended: \(line)\n" }
         for d in report.host.degraded { out += "degraded: \(d)\n" }
         for a in report.alerts where a.status != "delivered" {
             out += "alert to \(a.target) (\(a.format)) \(a.status) after \(a.attempts) attempt\(a.attempts == 1 ? "" : "s")\(a.error.map { ": \($0)" } ?? "")\n"
