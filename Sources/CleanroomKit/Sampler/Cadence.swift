@@ -89,7 +89,8 @@ enum SamplerThreadTuning {
             notApplied.append("nice \(nice)")
         }
         if let tid {
-            let fd = open("/proc/self/task/\(tid)/timerslack_ns", O_WRONLY | O_CLOEXEC)
+            // Only /proc/TID/timerslack_ns exists (not under task/): /proc/TID names the thread.
+            let fd = open("/proc/\(tid)/timerslack_ns", O_WRONLY | O_CLOEXEC)
             var ok = false
             if fd >= 0 {
                 let text = "\(timerSlackNanos)"

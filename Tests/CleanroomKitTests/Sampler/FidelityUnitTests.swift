@@ -43,6 +43,23 @@ final class CadenceAndMeansTests: XCTestCase {
         XCTAssertEqual(cpu.reduce(0, +) / 5, 64, "the unweighted mean would say 64 %")
     }
 
+    func testSamplerThreadTuningApplies() throws {
+        guard getuid() == 0 else { throw XCTSkip("lowering a nice value needs root (CAP_SYS_NICE)") }
+        // On a thread of its own: nice is per thread and children inherit the forking thread's.
+        var notApplied: [String]?
+        var slack: String?
+        let done = DispatchSemaphore(value: 0)
+        let t = Thread {
+            notApplied = SamplerThreadTuning.applyToCurrentThread()
+            slack = SamplerThreadTuning.currentTID().flatMap { try? String(contentsOfFile: "/proc/\($0)/timerslack_ns", encoding: .utf8) }
+            done.signal()
+        }
+        t.start()
+        done.wait()
+        XCTAssertEqual(notApplied, [])
+        XCTAssertEqual(slack?.trimmingCharacters(in: .whitespacesAndNewlines), "\(SamplerThreadTuning.timerSlackNanos)")
+    }
+
     func testThreadIDIsTheKernelsOwn() throws {
         let tid = try XCTUnwrap(SamplerThreadTuning.currentTID())
         XCTAssertTrue(FileManager.default.fileExists(atPath: "/proc/self/task/\(tid)"))
