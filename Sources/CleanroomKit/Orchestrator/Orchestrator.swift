@@ -224,6 +224,7 @@ public final class Orchestrator {
             let mine = drove[k] ?? 0
             if r.ci != nil || mine > 0 { r.runsAdded = mine }
             Contention.review(&r, metric: slo.objective.metric, runs: report.runs, strict: options.strict)
+            ServiceObjectiveReview.review(&r, metric: slo.objective.metric, runs: report.runs)
             return r
         }
         return WorkloadOutcome(report: report, results: results, failed: failed, setupError: setupError)

@@ -39,6 +39,7 @@ public enum Rejudge {
             if let slo = slos.first(where: { $0.name == r.name }),
                let w = out.workloads.first(where: { $0.name == r.workload }) {
                 Contention.review(&r, metric: slo.objective.metric, runs: w.runs, strict: strict)
+                ServiceObjectiveReview.review(&r, metric: slo.objective.metric, runs: w.runs)
             }
             return r
         }

@@ -40,3 +40,34 @@ final class RunsAddedLabelTests: XCTestCase {
         XCTAssertTrue(console.split(separator: "\n").first { $0.contains("Noisy:") }!.contains("(+2 runs)"))
     }
 }
+
+/// `svc.*` objectives are `no_data` on runs where the service failed or never ran.
+final class ServiceObjectiveReviewTests: XCTestCase {
+    private func result() -> ObjectiveResult {
+        ObjectiveResult(name: "ApiMem", workload: "w", objective: "max(svc.api.memory_peak) <= 64MiB", level: .error,
+                        observed: 1e6, threshold: 67_108_864, unit: "B", status: .pass, margin: 0.9)
+    }
+
+    func testAFailedServiceMakesItsObjectivesNoData() {
+        let ok = RunRecord(index: 1, services: ["api": ServiceRecord(metrics: ["memory_peak": 1e6], outcome: .ok)])
+        let oom = RunRecord(index: 2, outcome: .error, detail: "service \"api\" was OOM-killed",
+                            services: ["api": ServiceRecord(metrics: ["memory_peak": 67e6], outcome: .error, detail: "was OOM-killed")])
+        var r = result()
+        ServiceObjectiveReview.review(&r, metric: .service("api", .memoryPeak), runs: [ok, oom])
+        XCTAssertEqual(r.status, .noData)
+        XCTAssertNil(r.observed)
+        XCTAssertEqual(r.reason, "service \"api\" has no figures on 1 of 2 measured runs — run 2: the service failed (error: was OOM-killed)")
+
+        var never = result()
+        let early = RunRecord(index: 1, outcome: .error, detail: "prepare failed")
+        ServiceObjectiveReview.review(&never, metric: .service("api", .cpuTime), runs: [early])
+        XCTAssertEqual(never.status, .noData)
+
+        var fine = result()
+        ServiceObjectiveReview.review(&fine, metric: .service("api", .memoryPeak), runs: [ok])
+        XCTAssertEqual(fine, result())
+        var workload = result()
+        ServiceObjectiveReview.review(&workload, metric: .builtin(.memoryPeak), runs: [oom])
+        XCTAssertEqual(workload.status, .pass, "only svc.* objectives")
+    }
+}
