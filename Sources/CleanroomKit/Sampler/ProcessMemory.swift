@@ -38,8 +38,19 @@ final class ProcessMemory {
     private(set) var peaks = Peaks()
     private var nextWalk: UInt64 = 0
 
+    /// The sandbox's PID-1 init when the root is one: a fork of cleanroom that never exec'd, whose
+    /// resident set is cleanroom's own pages (7 MiB of VmHWM for a run of `sleep`), not the
+    /// workload's. Its children are walked; it is not counted.
+    private let excluded: pid_t?
+
     init(listing: ProcTree.Listing) {
         self.listing = listing
+        let root: pid_t
+        switch listing {
+        case .cgroupProcs(_, let r): root = r
+        case .descendants(let r): root = r
+        }
+        excluded = Self.isForkOfSelf(root) ? root : nil
         if case .cgroupProcs(let path, _) = listing { procsFile = KeptFile(path) } else { procsFile = nil }
         pids.reserveCapacity(256)
     }
@@ -77,7 +88,7 @@ final class ProcessMemory {
         var pss: Int64 = 0
         var read = false
         var seen = Set<pid_t>()
-        for pid in pids where seen.insert(pid).inserted {
+        for pid in pids where seen.insert(pid).inserted && pid != excluded {
             // A zombie (the exited root) has no memory left: no Pss line, not an error.
             if let p = KernelFile.read("/proc/\(pid)/smaps_rollup", KernelText.smapsPss) { pss += p; read = true }
             if statusFiles[pid] == nil { statusFiles[pid] = KeptFile("/proc/\(pid)/status", capacity: 4096) }
@@ -85,12 +96,24 @@ final class ProcessMemory {
                 peaks.hwmKiB = max(peaks.hwmKiB ?? 0, h)
             }
         }
-        for pid in statusFiles.keys where !seen.contains(pid) { statusFiles[pid] = nil }
+        for pid in statusFiles.keys where !seen.contains(pid) || pid == excluded { statusFiles[pid] = nil }
         if read { peaks.pssKiB = max(peaks.pssKiB ?? 0, pss) }
+    }
+
+    /// Whether `pid` runs cleanroom's own executable (it was cloned from us and has not exec'd).
+    static func isForkOfSelf(_ pid: pid_t) -> Bool {
+        func target(_ path: String) -> String? {
+            var buf = [CChar](repeating: 0, count: 4096)
+            let n = readlink(path, &buf, buf.count - 1)
+            return n > 0 ? String(decoding: buf.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
+        }
+        guard pid > 0, let mine = target("/proc/self/exe"), let theirs = target("/proc/\(pid)/exe") else { return false }
+        return mine == theirs
     }
 
     /// The figures of the walks so far: rss_peak and max_rss with their sources.
     func figures(into f: inout Figures, what: String) {
+        let what = what + (excluded != nil ? " (the sandbox's init, a fork of cleanroom, not counted)" : "")
         let rate = peaks.walks > 0 ? " (\(peaks.walks) walks, \(Int((peaks.cost / Double(peaks.walks) * 1e6).rounded())) µs CPU each, "
             + "paced to stay under \(Int(Self.cpuBudget * 100)) % of a core)" : ""
         if let p = peaks.pssKiB {
