@@ -158,8 +158,11 @@ public struct ServiceRecord: Codable, Sendable, Equatable {
     public var unmeasured: [String: String]?
     public var outcome: Outcome?
     public var detail: String?
+    /// The service's own CPU and memory over time (its cgroup), t since the workload's exec.
+    public var samples: Samples?
     public init(metrics: [String: Double] = [:], unmeasured: [String: String]? = nil,
-                outcome: Outcome? = nil, detail: String? = nil) {
+                outcome: Outcome? = nil, detail: String? = nil, samples: Samples? = nil) {
         self.metrics = metrics; self.unmeasured = unmeasured; self.outcome = outcome; self.detail = detail
+        self.samples = samples
     }
 }

@@ -147,6 +147,7 @@ public enum HTMLReport {
         }
         s += "<p class=\"muted\">\(measured.count) measured run\(measured.count == 1 ? "" : "s")\(warm > 0 ? ", \(warm) warmup (not measured, not charted)" : "") \(outcomes.joined(separator: " "))</p>"
         s += charts(w, index: i, options: options)
+        s += HTMLServiceCharts.render(w, index: i, options: options)
         s += HTMLTrend.section(options.trends[w.name], workload: w.name, index: i)
         s += statsTable(w, index: i)
         s += runsTable(w, index: i)

@@ -237,3 +237,27 @@ final class CustomTagsTests: XCTestCase {
         XCTAssertThrowsError(try ObjectiveParser.parse("p99(custom.x{op) < 1"))
     }
 }
+
+final class ServiceChartTests: XCTestCase {
+    func testServiceTimeSeriesAreChartedBesideTheWorkloads() throws {
+        let t = [0.05, 0.10, 0.15, 0.90, 0.95]
+        let svc = ServiceRecord(metrics: ["memory_peak": 3e7], outcome: .error, detail: "was OOM-killed",
+                                samples: Samples(t: t, cpuPercent: [10, 20, 30, 40, 50], memory: [1e7, 2e7, 3e7, 3e7, 3e7], interval: 0.05))
+        let run = RunRecord(index: 1, outcome: .error, metrics: ["wall_time": 1], samples: Samples(t: t, cpuPercent: [1, 1, 1, 1, 1], memory: [1, 1, 1, 1, 1]),
+                            services: ["api": svc])
+        let report = Report(verdict: .fail, startedAt: "2026-12-02T20:00:00Z", finishedAt: "2026-12-02T20:00:01Z",
+                            host: HostInfo(kernel: "6.18", cpus: 2, cgroup: "hybrid"),
+                            workloads: [WorkloadReport(name: "load", command: ["wrk"], runs: [run])])
+        let html = HTMLReport.render(report)
+        XCTAssertTrue(html.contains("CPU of service api"))
+        XCTAssertTrue(html.contains("Memory of service api"))
+        XCTAssertTrue(html.contains("run 1 (service failed)"))
+        XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 4, "workload CPU + memory, service CPU + memory")
+        // The 0.75 s gap breaks the service's lines too: 2 pieces in its CPU chart.
+        let svcPart = html.components(separatedBy: "CPU of service api")[1]
+        XCTAssertEqual(svcPart.components(separatedBy: "<polyline").count - 1, 2)
+        // report.json carries them, and the schema accepts them.
+        let json = String(decoding: try JSONEncoder().encode(svc), as: UTF8.self)
+        XCTAssertTrue(json.contains("\"samples\""))
+    }
+}
