@@ -31,8 +31,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            path: "Sources/CleanroomKit",
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            path: "Sources/CleanroomKit"
         ),
         .executableTarget(
             name: "cleanroom",
@@ -40,15 +39,13 @@ let package = Package(
                 "CleanroomKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/cleanroom",
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            path: "Sources/cleanroom"
         ),
         .testTarget(
             name: "CleanroomKitTests",
             dependencies: ["CleanroomKit", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/CleanroomKitTests",
-            exclude: ["Analysis/reference", "Reports/fixtures"],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            exclude: ["Analysis/reference", "Reports/fixtures"]
         ),
     ]
 )

@@ -86,7 +86,7 @@ public struct ServicePlan: Equatable, Sendable {
     public var cwd: String?
     /// The service's own limits (same keys as a workload's); none by default.
     public var limits: Limits
-    public init(name: String, command: [String], ready: ReadyCheck, readyTimeout: Double = 30, env: [String: String] = [:], cwd: String? = nil,
+    public init(name: String, command: [String], ready: ReadyCheck, readyTimeout: Double = Defaults.readyTimeout, env: [String: String] = [:], cwd: String? = nil,
                 limits: Limits = Limits()) {
         self.name = name; self.command = command; self.ready = ready; self.readyTimeout = readyTimeout; self.env = env; self.cwd = cwd
         self.limits = limits
@@ -122,9 +122,10 @@ public struct WorkloadPlan: Equatable, Sendable {
     public var services: [ServicePlan]
 
     public init(name: String, command: [String], cwd: String, env: [String: String] = [:], prepare: [String]? = nil,
-                setup: [String]? = nil, teardown: [String]? = nil, repeatCount: Int = 3, warmup: Int = 0,
-                maxRepeat: Int? = nil, timeout: Double? = 300, killGrace: Double = 2, outputLimit: Int = 16 << 20,
-                sampling: Double = 0.05, noise: Bool = true, expectExit: Int = 0, limits: Limits = Limits(),
+                setup: [String]? = nil, teardown: [String]? = nil, repeatCount: Int = Defaults.repeatCount,
+                warmup: Int = Defaults.warmup, maxRepeat: Int? = nil, timeout: Double? = Defaults.timeout,
+                killGrace: Double = Defaults.killGrace, outputLimit: Int = Defaults.outputLimit,
+                sampling: Double = Defaults.sampling, noise: Bool = true, expectExit: Int = Defaults.expectExit, limits: Limits = Limits(),
                 sandbox: SandboxSettings = SandboxSettings(), services: [ServicePlan] = []) {
         self.name = name; self.command = command; self.cwd = cwd; self.env = env; self.prepare = prepare
         self.setup = setup; self.teardown = teardown; self.repeatCount = repeatCount; self.warmup = warmup

@@ -28,17 +28,8 @@ struct RunSettings {
     var filesystem: FilesystemMode?
 }
 
-/// Built-in values when neither a workload nor `defaults` says otherwise (documented in docs/slo.md).
-enum BuiltinDefaults {
-    static let repeatCount = 3
-    static let warmup = 0
-    static let timeout: Double? = 300
-    static let sampling = 0.05
-    static let killGrace = 2.0
-    static let outputLimit = 16 << 20
-    static let readyTimeout = 30.0
-    static let webhookOn: [Verdict] = [.fail]
-}
+/// Built-in values when neither a workload nor `defaults` says otherwise (Model/Defaults.swift).
+typealias BuiltinDefaults = Defaults
 
 /// Turns the positioned JSON tree into a `Plan`, applying the precedence rules and checking
 /// cross-references (objective → workload, `svc.NAME` → service).

@@ -27,7 +27,7 @@ public struct RunOptions: Sendable {
 /// runs (each after its `prepare`), runs added while an objective's confidence interval straddles
 /// its threshold (up to `max_repeat`), `teardown` once; then judges every objective and decides
 /// the verdict. Workloads run `parallel` at a time; each run is its own sandbox.
-public final class Orchestrator {
+public final class Orchestrator: @unchecked Sendable {   // worker threads share it through locks and Slots
     public let plan: Plan
     public let options: RunOptions
     let executor: RunExecutor

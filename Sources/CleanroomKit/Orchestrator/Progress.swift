@@ -61,7 +61,6 @@ public final class Progress: @unchecked Sendable {
         if style == .live, liveLineShown { out += "\r\u{1B}[2K" }
         out += text
         if transient { liveLineShown = true } else { out += "\n"; liveLineShown = false }
-        fputs(out, stderr)
-        fflush(stderr)
+        StandardError.write(out)
     }
 }

@@ -33,7 +33,7 @@ public struct SandboxSetupError: Error, CustomStringConvertible, Sendable {
 /// What the orchestrator needs from the Sandbox stage. The real implementation spawns into fresh
 /// cgroups and namespaces; tests may substitute a scripted one to exercise planning alone.
 public protocol RunExecutor: AnyObject {
-    /// Runs a job to completion. Throws `SandboxSetupError` when the sandbox could not be set up;
+    /// Runs a job to completion. Throws `SandboxError` (or a scripted `SandboxSetupError`) when the sandbox could not be set up;
     /// a workload that fails is a record with an outcome, not a throw.
     func execute(_ job: RunJob) throws -> RunRecord
     /// Facts about the host for report.json, including what was asked for and not enforced.

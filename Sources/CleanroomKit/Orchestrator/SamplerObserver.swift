@@ -21,19 +21,10 @@ final class SamplerObserver: RunObserver {
         sampler = s
     }
 
-    func finished() -> (Figures, Samples?) {
-        guard let s = sampler else { return (Figures(), nil) }
+    func finished() -> RunObservation {
+        guard let s = sampler else { return RunObservation() }
         sampler = nil
         let r = s.stop()
-        return (r.figures.merging(r.procCPUFallback), r.samples.t.isEmpty ? nil : r.samples)
-    }
-}
-
-extension Figures {
-    /// self, plus what `other` knows and self does not.
-    func merging(_ other: Figures) -> Figures {
-        var f = self
-        f.merge(other)
-        return f
+        return RunObservation(figures: r.figures, samples: r.samples.t.isEmpty ? nil : r.samples)
     }
 }

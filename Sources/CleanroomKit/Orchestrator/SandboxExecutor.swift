@@ -21,25 +21,22 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
         request.command = job.command
         // Services start for measured and warmup runs only, not around prepare/setup/teardown.
         if !job.isRun { request.services = [] }
-        do {
-            if job.isRun {
-                return try Self.measuredRun(request, index: job.index, warmup: job.kind == .warmup,
-                                            sampling: w.sampling, host: host)
-            }
-            return try Sandbox.run(request, index: job.index, host: host)
-        } catch let e as SandboxError {
-            throw SandboxSetupError(e.description)
+        // A `SandboxError` (exit 3) goes up as it is: it renders itself once, with the errno.
+        if job.isRun {
+            return try Self.measuredRun(request, index: job.index, warmup: job.kind == .warmup,
+                                        sampling: w.sampling, host: host)
         }
+        return try Sandbox.run(request, index: job.index, host: host)
     }
 
     /// One sandboxed run with everything measured: the Sampler's kernel figures and time series,
-    /// the sandbox's own clocks and rusage, cpu_percent, and the custom metrics the workload
-    /// appended to $CLEANROOM_METRICS. Throws `SandboxError` when the sandbox could not be set up.
+    /// the sandbox's own clocks and rusage, cpu_percent (assembled by `FigureAssembler`), and the
+    /// custom metrics the workload appended to $CLEANROOM_METRICS. Throws `SandboxError` when the
+    /// sandbox could not be set up.
     public static func measuredRun(_ request: SandboxRequest, index: Int = 1, warmup: Bool = false,
                                    sampling: Double = 0.05, host: SandboxHost = .current) throws -> RunRecord {
         let observer = SamplerObserver(interval: sampling, network: request.settings.network)
         var record = try Sandbox.run(request, index: index, warmup: warmup, observer: observer, host: host)
-        complete(&record)
         let metricsFile = request.outputDirectory + "/metrics.jsonl"
         if request.metricsFile, FileManager.default.fileExists(atPath: metricsFile) {
             let custom = CustomMetrics.parse(contentsOf: metricsFile)
@@ -47,16 +44,6 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
             record.customMalformed = custom.malformed
         }
         return record
-    }
-
-    /// cpu_percent = cpu_time / wall_time × 100, once the sandbox has both.
-    static func complete(_ record: inout RunRecord) {
-        guard let wall = record.metrics[Metric.wallTime.rawValue] else { return }
-        var f = Figures(metrics: record.metrics, sources: record.sources, unmeasured: record.unmeasured)
-        FinalFigures.complete(&f, wallTime: wall)
-        record.metrics = f.metrics
-        record.sources = f.sources
-        record.unmeasured = f.unmeasured
     }
 
     public func hostInfo(for workloads: [WorkloadPlan]) -> HostInfo {

@@ -55,7 +55,7 @@ public struct CgroupCounters {
         /// For `sources`: "cgroup v1 memory.max_usage_in_bytes".
         public let source: String
 
-        public func read() -> Int64? { KernelFile.read(path, parse) }
+        public func read() -> Int64? { SysFS.read(path, parse) }
     }
 
     public enum Resolved {
@@ -91,10 +91,10 @@ public struct CgroupCounters {
 
         // CPU time: v1 cpuacct (ns) first on hybrid/v1 — the controller that owns accounting there;
         // the cgroup2 cpu.stat usage_usec works on hybrid hosts too (basic stats need no controller).
-        if let d = v1("cpuacct"), KernelFile.exists(d + "/cpuacct.usage") {
+        if let d = v1("cpuacct"), SysFS.exists(d + "/cpuacct.usage") {
             table[.cpuTime] = .counter(Spec(path: d + "/cpuacct.usage", parse: KernelText.single, scale: 1e-9,
                                             source: "cgroup v1 cpuacct.usage"))
-            if KernelFile.exists(d + "/cpuacct.usage_user") {
+            if SysFS.exists(d + "/cpuacct.usage_user") {
                 table[.cpuUser] = .counter(Spec(path: d + "/cpuacct.usage_user", parse: KernelText.single, scale: 1e-9,
                                                 source: "cgroup v1 cpuacct.usage_user"))
                 table[.cpuSystem] = .counter(Spec(path: d + "/cpuacct.usage_sys", parse: KernelText.single, scale: 1e-9,
@@ -131,7 +131,7 @@ public struct CgroupCounters {
         }
 
         // Memory: the whole tree's charge, page cache included.
-        if let d = v1("memory"), KernelFile.exists(d + "/memory.max_usage_in_bytes") {
+        if let d = v1("memory"), SysFS.exists(d + "/memory.max_usage_in_bytes") {
             table[.memoryPeak] = .counter(Spec(path: d + "/memory.max_usage_in_bytes", parse: KernelText.single,
                                                scale: 1, source: "cgroup v1 memory.max_usage_in_bytes"))
             table[.memoryNow] = .counter(Spec(path: d + "/memory.usage_in_bytes", parse: KernelText.single,
@@ -139,10 +139,10 @@ public struct CgroupCounters {
             table[.oomKills] = .counter(Spec(path: d + "/memory.oom_control", parse: { KernelText.keyed($0, "oom_kill") },
                                              scale: 1, source: "cgroup v1 memory.oom_control oom_kill"))
             table[.anonNow] = MemoryStat.anonSpec(v1Dir: d)
-        } else if let u = unified, KernelFile.exists(u + "/memory.current") {
+        } else if let u = unified, SysFS.exists(u + "/memory.current") {
             table[.memoryNow] = .counter(Spec(path: u + "/memory.current", parse: KernelText.single, scale: 1,
                                               source: "\(label) memory.current"))
-            table[.memoryPeak] = KernelFile.exists(u + "/memory.peak")
+            table[.memoryPeak] = SysFS.exists(u + "/memory.peak")
                 ? .counter(Spec(path: u + "/memory.peak", parse: KernelText.single, scale: 1, source: "\(label) memory.peak"))
                 : .absent("no memory.peak on this kernel (before 5.19)")
             table[.oomKills] = .counter(Spec(path: u + "/memory.events", parse: { KernelText.keyed($0, "oom_kill") },
@@ -156,7 +156,7 @@ public struct CgroupCounters {
         }
 
         // Disk: bytes that reached the block layer on behalf of the cgroup.
-        if let u = unified, paths.mode == .v2, KernelFile.exists(u + "/io.stat") {
+        if let u = unified, paths.mode == .v2, SysFS.exists(u + "/io.stat") {
             // An empty io.stat means no I/O yet: a measured 0, not a missing figure.
             table[.diskRead] = .counter(Spec(path: u + "/io.stat", parse: { KernelText.ioStat($0, "rbytes") ?? 0 },
                                              scale: 1, source: "cgroup v2 io.stat rbytes"))
@@ -169,7 +169,7 @@ public struct CgroupCounters {
                                                  source: "cgroup v1 blkio.throttle.io_service_bytes"))
                 table[.diskWrite] = .counter(Spec(path: f, parse: { KernelText.blkio($0, "Write") ?? 0 }, scale: 1,
                                                   source: "cgroup v1 blkio.throttle.io_service_bytes"))
-            } else if KernelFile.exists(d + "/blkio.io_service_bytes") {
+            } else if SysFS.exists(d + "/blkio.io_service_bytes") {
                 // CFQ-era kernels count here without any rule.
                 let f = d + "/blkio.io_service_bytes"
                 table[.diskRead] = .counter(Spec(path: f, parse: { KernelText.blkio($0, "Read") ?? 0 }, scale: 1,
@@ -188,11 +188,11 @@ public struct CgroupCounters {
 
         // pids: the peak needs pids.peak (kernel 6.1+ on v2; present on v1 here); else sampled.
         let pidsDir = v1("pids") ?? (paths.mode == .v2 ? unified : nil)
-        if let d = pidsDir, KernelFile.exists(d + "/pids.current") {
+        if let d = pidsDir, SysFS.exists(d + "/pids.current") {
             let l = pidsDir == unified ? label : "cgroup v1"
             table[.pidsNow] = .counter(Spec(path: d + "/pids.current", parse: KernelText.single, scale: 1,
                                             source: "\(l) pids.current"))
-            table[.pidsPeak] = KernelFile.exists(d + "/pids.peak")
+            table[.pidsPeak] = SysFS.exists(d + "/pids.peak")
                 ? .counter(Spec(path: d + "/pids.peak", parse: KernelText.single, scale: 1, source: "\(l) pids.peak"))
                 : .absent("no pids.peak on this kernel")
         } else {
@@ -204,7 +204,7 @@ public struct CgroupCounters {
         // PSI: cgroup2 only (v1 has none), per cgroup even without controllers.
         for (k, file) in [(Key.cpuPressure, "cpu.pressure"), (.memoryPressure, "memory.pressure"), (.ioPressure, "io.pressure")] {
             if let u = unified {
-                table[k] = KernelFile.read(u + "/" + file, KernelText.psiSomeTotal) != nil
+                table[k] = SysFS.read(u + "/" + file, KernelText.psiSomeTotal) != nil
                     ? .counter(Spec(path: u + "/" + file, parse: KernelText.psiSomeTotal, scale: 1e-6,
                                     source: "\(label) \(file) some total"))
                     : .absent("no \(file) for the run's cgroup: PSI is disabled on this kernel (CONFIG_PSI off or psi=0)")
@@ -236,7 +236,7 @@ public struct CgroupCounters {
 
     /// Whether `file` can be read and has a line starting with `key`.
     static func has(_ file: String, key: String) -> Bool {
-        guard let text = KernelFile.text(file) else { return false }
+        guard let text = SysFS.read(file) else { return false }
         return text.split(separator: "\n").contains { $0.split(separator: " ").first.map(String.init) == key }
     }
 }

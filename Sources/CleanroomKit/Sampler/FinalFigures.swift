@@ -21,7 +21,7 @@ public struct Snapshot {
         for k in CgroupCounters.Key.allCases where k.isCumulative {
             if let v = counters[k].spec?.read() { values[k] = v }
         }
-        return Snapshot(counters: counters, values: values, takenAt: Clock.monotonicNanos())
+        return Snapshot(counters: counters, values: values, takenAt: UInt64(Monotonic.nowNS))
     }
 }
 
@@ -80,45 +80,25 @@ public enum FinalFigures {
         return read(start: start)
     }
 
-    /// OOM kills in the cgroup during the run (`oom_kill` of memory.events / memory.oom_control):
-    /// the reliable OOM signal, since a forking workload's top process may exit 0 while a child
-    /// was killed. nil when the layout has no such counter.
-    public static func oomKills(since start: Snapshot) -> Int? {
-        guard let spec = start.counters[.oomKills].spec, let end = spec.read() else { return nil }
-        return Int(end - (start.values[.oomKills] ?? 0))
+    /// OOM kills in the cgroup (`oom_kill` of memory.events / memory.oom_control): the reliable
+    /// OOM signal, since a forking workload's top process may exit 0 while a child was killed.
+    /// `since`: counted from that snapshot (else from the group's creation). nil when the layout
+    /// has no such counter. The one reader of this counter (the outcome rules use it).
+    public static func oomKills(paths: CgroupPaths, since start: Snapshot? = nil) -> Int? {
+        guard let spec = CgroupCounters(paths: paths)[.oomKills].spec, let end = spec.read() else { return nil }
+        return Int(end - (start?.values[.oomKills] ?? 0))
     }
 
-    /// CPU figures from `wait4`'s rusage (the workload and every descendant it waited for).
+    /// CPU figures from `wait4`'s rusage of the run's root: the workload and every process of the
+    /// run it (or, with a PID namespace, the run's init) reaped.
     public static func fromRusage(_ ru: rusage) -> Figures {
         let user = Double(ru.ru_utime.tv_sec) + Double(ru.ru_utime.tv_usec) * 1e-6
         let sys = Double(ru.ru_stime.tv_sec) + Double(ru.ru_stime.tv_usec) * 1e-6
+        let source = "wait4 rusage of the run's root (every process it reaped)"
         var f = Figures()
-        f.set(.cpuTime, user + sys, source: "wait4 rusage (ru_utime + ru_stime)")
-        f.set(.cpuUser, user, source: "wait4 rusage ru_utime")
-        f.set(.cpuSystem, sys, source: "wait4 rusage ru_stime")
+        f.set(.cpuTime, user + sys, source: source)
+        f.set(.cpuUser, user, source: source)
+        f.set(.cpuSystem, sys, source: source)
         return f
-    }
-
-    /// Finishes a run's figures once the sandbox knows the wall time (exec → exit) and, having
-    /// reaped the workload, its rusage: fills CPU from rusage when no cgroup gave it, and derives
-    /// cpu_percent = cpu_time / wall_time × 100.
-    public static func complete(_ f: inout Figures, wallTime: Double, rusage: rusage? = nil) {
-        f.set(.wallTime, wallTime, source: "monotonic clock from exec to exit")
-        if let ru = rusage { f.merge(fromRusage(ru)) }
-        if let cpu = f.metrics[Metric.cpuTime.rawValue], wallTime > 0 {
-            f.set(.cpuPercent, cpu / wallTime * 100, source: "cpu_time / wall_time × 100")
-        } else if wallTime <= 0 {
-            f.missing(.cpuPercent, "wall time is 0")
-        } else {
-            f.missing(.cpuPercent, "no cpu_time: " + (f.unmeasured[Metric.cpuTime.rawValue] ?? "not measured"))
-        }
-    }
-}
-
-enum Clock {
-    static func monotonicNanos() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }

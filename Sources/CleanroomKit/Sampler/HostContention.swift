@@ -20,10 +20,10 @@ public struct HostContention: Sendable {
     /// Reads the host's counters now.
     public static func read() -> HostContention {
         var c = HostContention()
-        if let p = KernelFile.read(pressureFile, KernelText.psiTotals) {
+        if let p = SysFS.read(pressureFile, KernelText.psiTotals) {
             c.pressureSomeMicros = p.some; c.pressureFullMicros = p.full
         }
-        c.stealTicks = KernelFile.read(statFile, KernelText.procStatSteal)
+        c.stealTicks = SysFS.read(statFile, KernelText.procStatSteal)
         return c
     }
 

@@ -53,19 +53,3 @@ final class KeptFile {
         buffer = bigger
     }
 }
-
-/// One-shot reads for the end-of-run figures (not on the hot path).
-enum KernelFile {
-    /// The file's bytes parsed by `parse`, nil when it cannot be read or parsed.
-    static func read<R>(_ path: String, _ parse: (KernelText.Bytes) -> R?) -> R? {
-        guard let f = KeptFile(path) else { return nil }
-        return f.read(parse)
-    }
-
-    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
-
-    /// The whole file as text (small control files like `blkio.throttle.read_bps_device`).
-    static func text(_ path: String) -> String? {
-        read(path) { String(decoding: $0, as: UTF8.self) }
-    }
-}

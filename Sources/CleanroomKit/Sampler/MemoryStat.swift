@@ -5,7 +5,7 @@
 enum MemoryStat {
     static func anonSpec(v2Dir dir: String, label: String) -> CgroupCounters.Resolved {
         let path = dir + "/memory.stat"
-        guard KernelFile.read(path, anonV2) != nil else {
+        guard SysFS.read(path, anonV2) != nil else {
             return .absent("\(path) has no anon line")
         }
         return .counter(.init(path: path, parse: anonV2, scale: 1, source: "\(label) memory.stat anon"))
@@ -13,11 +13,11 @@ enum MemoryStat {
 
     static func anonSpec(v1Dir dir: String) -> CgroupCounters.Resolved {
         let path = dir + "/memory.stat"
-        if KernelFile.read(path, { KernelText.keyed($0, "total_rss") }) != nil {
+        if SysFS.read(path, { KernelText.keyed($0, "total_rss") }) != nil {
             return .counter(.init(path: path, parse: { KernelText.keyed($0, "total_rss") }, scale: 1,
                                   source: "cgroup v1 memory.stat total_rss"))
         }
-        if KernelFile.read(path, { KernelText.keyed($0, "rss") }) != nil {
+        if SysFS.read(path, { KernelText.keyed($0, "rss") }) != nil {
             return .counter(.init(path: path, parse: { KernelText.keyed($0, "rss") }, scale: 1,
                                   source: "cgroup v1 memory.stat rss"))
         }

@@ -112,7 +112,7 @@ final class NetCounter {
         return unsafeBitCast(sym, to: SetNS.self)(fd, cloneNewNet) == 0
     }
 
-    private static let setnsSymbol: UnsafeMutableRawPointer? = dlsym(nil, "setns")
+    nonisolated(unsafe) private static let setnsSymbol: UnsafeMutableRawPointer? = dlsym(nil, "setns")
 
     static let hostReason = "network: host shares the host's interfaces; per-run bytes cannot be separated"
 }

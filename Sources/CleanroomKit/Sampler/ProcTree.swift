@@ -162,7 +162,7 @@ final class ProcTree {
         }
         guard let tids = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(e.pid)/task") else { return }
         for tid in tids {
-            _ = KernelFile.read("/proc/\(e.pid)/task/\(tid)/children") { b -> Bool? in
+            _ = SysFS.read("/proc/\(e.pid)/task/\(tid)/children") { b -> Bool? in
                 KernelText.pids(b, into: &pidBuffer); return true
             }
         }

@@ -80,7 +80,7 @@ final class ProcessMemory {
             var i = 0
             while i < pids.count, i < 65536 {
                 let pid = pids[i]; i += 1
-                _ = KernelFile.read("/proc/\(pid)/task/\(pid)/children") { b -> Bool? in
+                _ = SysFS.read("/proc/\(pid)/task/\(pid)/children") { b -> Bool? in
                     KernelText.pids(b, into: &pids); return true
                 }
             }
@@ -90,7 +90,7 @@ final class ProcessMemory {
         var seen = Set<pid_t>()
         for pid in pids where seen.insert(pid).inserted && pid != excluded {
             // A zombie (the exited root) has no memory left: no Pss line, not an error.
-            if let p = KernelFile.read("/proc/\(pid)/smaps_rollup", KernelText.smapsPss) { pss += p; read = true }
+            if let p = SysFS.read("/proc/\(pid)/smaps_rollup", KernelText.smapsPss) { pss += p; read = true }
             if statusFiles[pid] == nil { statusFiles[pid] = KeptFile("/proc/\(pid)/status", capacity: 4096) }
             if let h = statusFiles[pid]?.read({ KernelText.keyed($0, "VmHWM") }) {
                 peaks.hwmKiB = max(peaks.hwmKiB ?? 0, h)

@@ -8,16 +8,9 @@ public struct SamplerResult {
     /// The time series: t since exec, CPU % per interval, memory bytes of the whole run.
     /// `cpuPercent` / `memory` are empty when no source could be sampled (never padded with 0).
     public var samples: Samples
-    /// Every figure measured so far: cgroup counters (end − start), sampled figures
-    /// (cpu_percent_peak, memory_avg, and pids_peak / memory_peak when the cgroup has no peak
-    /// file), net bytes, /proc fallbacks for what no cgroup gave. Call `complete` to add
-    /// wall_time, cpu_percent and the rusage fallback.
-    public var figures: Figures
-    /// CPU time summed over /proc/PID/stat of the tree: weaker than wait4 rusage (tick resolution,
-    /// misses what was reaped outside the tree), so it is kept apart and used only if rusage is not given.
-    public var procCPUFallback: Figures
-    /// OOM kills in the run's cgroup (nil: no counter in this layout).
-    public var oomKills: Int?
+    /// Every figure measured, by where it was measured: cgroup counters (end − start), the run's
+    /// netns, /proc over the tree, the samples. `FigureAssembler` picks one per metric.
+    public var figures: [FigureSource: Figures]
     /// CPU seconds the sampler thread itself used (cleanroom's own measuring cost).
     public var samplerCPUTime: Double
     /// Samples taken.
@@ -26,32 +19,15 @@ public struct SamplerResult {
     /// part of `samplerCPUTime`, paced by `ProcessMemory.cpuBudget`.
     public var memoryWalks: Int = 0
     public var memoryWalkCPUTime: Double = 0
-
-    /// Finishes the figures once the sandbox has the wall time (exec → exit) and, having reaped
-    /// the workload with wait4, its rusage: cpu from rusage when no cgroup gave it, then the /proc
-    /// CPU fallback, then cpu_percent = cpu_time / wall_time × 100.
-    public mutating func complete(wallTime: Double, rusage: rusage? = nil) {
-        if let ru = rusage { figures.merge(FinalFigures.fromRusage(ru)) }
-        figures.merge(procCPUFallback)
-        FinalFigures.complete(&figures, wallTime: wallTime)
-    }
 }
 
 /// Samples a running workload from a dedicated thread at a fixed interval (default 50 ms):
 /// kept fds read with pread, preallocated buffers, no per-sample allocation on the cgroup path.
 ///
-/// Order of calls for the sandbox (see docs/metrics.md "What the sandbox must do"):
-/// 1. create the run's cgroup(s); on v1 call `BlkioInit.ensureCountingAllDevices(cgroupDir:)`;
-/// 2. `let sampler = Sampler(paths:, interval:, network:)`   — takes the start snapshot;
-/// 3. spawn the workload (exec time t0);
-/// 4. `sampler.start(rootPID:, origin: t0)`;
-/// 5. wait for the exit WITHOUT reaping if the root is the workload itself
-///    (`waitid(P_PID, pid, &info, WEXITED | WNOWAIT)`), so /proc still shows it as a zombie;
-/// 6. `var result = sampler.stop()` — final reads, BEFORE the cgroup is killed/removed and
-///    before the run's last process (its netns) is gone when setns is not available;
-/// 7. reap with wait4 (rusage), `result.complete(wallTime:, rusage:)`;
-/// 8. kill what is left in the cgroup, remove it.
-public final class Sampler {
+/// The sandbox drives it through `RunObserver` (Orchestrator/SamplerObserver.swift): created and
+/// started when the workload execs, stopped once every process of the run has exited and before
+/// the run's cgroup is removed; the sandbox adds its clocks and rusage in `FigureAssembler`.
+public final class Sampler: @unchecked Sendable {   // its thread hands results over through semaphores
     public let paths: CgroupPaths
     public let interval: Double
     public let network: NetworkMode
@@ -69,8 +45,7 @@ public final class Sampler {
     private var rootPID: pid_t = 0
     private var origin: UInt64 = 0
     // Written by the sampler thread before `finished` is signalled, read after.
-    private var threadOutput: (samples: Samples, figures: Figures, cpuFallback: Figures, cpu: Double,
-                               memoryWalks: ProcessMemory.Peaks)?
+    private var threadOutput: (samples: Samples, figures: [FigureSource: Figures], cpu: Double, memoryWalks: ProcessMemory.Peaks)?
     /// Host CPU pressure and steal at the start (the contention signal).
     private let hostAtStart: HostContention
 
@@ -89,7 +64,7 @@ public final class Sampler {
     public func start(rootPID: pid_t, origin: UInt64? = nil) {
         precondition(thread == nil, "Sampler.start called twice")
         self.rootPID = rootPID
-        self.origin = origin ?? Clock.monotonicNanos()
+        self.origin = origin ?? UInt64(Monotonic.nowNS)
         let t = Thread { [self] in self.run() }
         t.name = "cleanroom-sampler"
         thread = t
@@ -100,29 +75,23 @@ public final class Sampler {
     /// cgroup is killed or removed.
     public func stop() -> SamplerResult {
         var samples = Samples()
-        var sampled = Figures()
-        var cpuFallback = Figures()
+        var figures: [FigureSource: Figures] = [:]
         var selfCPU = 0.0
         var walks = ProcessMemory.Peaks()
         let hostAtEnd = HostContention.read()
         if thread != nil {
             stopSignal.signal()
             finished.wait()
-            if let out = threadOutput {
-                samples = out.samples; sampled = out.figures; cpuFallback = out.cpuFallback; selfCPU = out.cpu
-                walks = out.memoryWalks
-            }
+            if let out = threadOutput { samples = out.samples; figures = out.figures; selfCPU = out.cpu; walks = out.memoryWalks }
             thread = nil
         }
-        var figures = FinalFigures.read(start: snapshot)
-        figures.merge(sampled)
-        figures.merge(HostContention.figures(from: hostAtStart, to: hostAtEnd))
+        figures[.cgroup] = FinalFigures.read(start: snapshot)
+        figures[.host] = HostContention.figures(from: hostAtStart, to: hostAtEnd)
         if network == .host {
-            figures.missing(.netRxBytes, NetCounter.hostReason)
-            figures.missing(.netTxBytes, NetCounter.hostReason)
+            figures[.netns, default: Figures()].missing(.netRxBytes, NetCounter.hostReason)
+            figures[.netns, default: Figures()].missing(.netTxBytes, NetCounter.hostReason)
         }
-        return SamplerResult(samples: samples, figures: figures, procCPUFallback: cpuFallback,
-                             oomKills: FinalFigures.oomKills(since: snapshot), samplerCPUTime: selfCPU,
+        return SamplerResult(samples: samples, figures: figures, samplerCPUTime: selfCPU,
                              memoryWalks: walks.walks, memoryWalkCPUTime: walks.cost)
     }
 
@@ -169,7 +138,7 @@ public final class Sampler {
         }
         func readAnon() { if let f = anonFile, let a = f.read(anonParse) { maxAnon = max(maxAnon, a) } }
 
-        let startNanos = Clock.monotonicNanos()
+        let startNanos = UInt64(Monotonic.nowNS)
         let firstT = Double(Int64(startNanos) - Int64(origin)) / 1e9
         var prevT = firstT
         if let t = tree { totals = t.sample() }
@@ -180,9 +149,9 @@ public final class Sampler {
 
         var cadence = Cadence(start: startNanos, step: UInt64(interval * 1e9))
         while true {
-            let wait = Double(cadence.wait(from: Clock.monotonicNanos())) / 1e9
+            let wait = Double(cadence.wait(from: UInt64(Monotonic.nowNS))) / 1e9
             if stopSignal.wait(timeout: .now() + wait) == .success { break }
-            let tNanos = Clock.monotonicNanos()
+            let tNanos = UInt64(Monotonic.nowNS)
             // Absolute deadlines: a late wake-up neither shifts the later ticks nor bunches
             // samples; the ticks it skipped are counted.
             cadence.woke(at: tNanos)
@@ -216,57 +185,56 @@ public final class Sampler {
         // namespace this thread may have joined.
         if let t = tree { totals = t.sample() }
         readAnon()
-        processMemory.maybeWalk(now: Clock.monotonicNanos(), interval: interval, force: true)
-        var f = Figures()
-        var cpuFallback = Figures()
+        processMemory.maybeWalk(now: UInt64(Monotonic.nowNS), interval: interval, force: true)
+        var netFigures = Figures(), sampled = Figures(), proc = Figures()
         let intervalText = Units.format(interval, .duration)
         let missed = cadence.missed
         let cadenceText = "\(intervalText) schedule, \(missed) interval\(missed == 1 ? "" : "s") missed"
             + (notTuned.isEmpty ? "" : "; not applied to the sampler thread: " + notTuned.joined(separator: ", "))
-        if let net = net { net.finish(into: &f) }
+        if let net { net.finish(into: &netFigures) }
 
         if let m = cpuPct.max() {
-            f.set(.cpuPercentPeak, m, source: "highest of \(cpuPct.count) sampled intervals (\(cadenceText)) of "
+            sampled.set(.cpuPercentPeak, m, source: "highest of \(cpuPct.count) sampled intervals (\(cadenceText)) of "
                   + (cpuSpec?.source ?? "/proc/PID/stat utime+stime over the tree"))
         } else {
-            f.missing(.cpuPercentPeak, cpuFile == nil && tree == nil ? "no CPU counter to sample"
+            sampled.missing(.cpuPercentPeak, cpuFile == nil && tree == nil ? "no CPU counter to sample"
                       : "the run was shorter than one sampling interval (\(intervalText))")
         }
         if let avg = TimeWeighted.gaugeMean(t: memT, v: mem) {
-            f.set(.memoryAvg, avg, source: "time-weighted mean (trapezoids between sample times) of \(mem.count) samples "
+            sampled.set(.memoryAvg, avg, source: "time-weighted mean (trapezoids between sample times) of \(mem.count) samples "
                   + "(\(cadenceText)) of " + (memSpec?.source ?? "VmRSS summed over the process tree"))
         } else {
-            f.missing(.memoryAvg, memFile == nil && tree == nil ? "no memory counter to sample"
+            sampled.missing(.memoryAvg, memFile == nil && tree == nil ? "no memory counter to sample"
                       : "the run was shorter than one sampling interval (\(intervalText))")
         }
         if maxAnon >= 0, let spec = anonSpec {
-            f.set(.anonPeak, Double(maxAnon), source: "peak of \(ts.count + 2) samples of \(spec.source) (\(cadenceText))")
+            sampled.set(.anonPeak, Double(maxAnon), source: "peak of \(ts.count + 2) samples of \(spec.source) (\(cadenceText))")
         } else {
-            f.missing(.anonPeak, counters[.anonNow].reason ?? "memory.stat could not be read during the run")
+            sampled.missing(.anonPeak, counters[.anonNow].reason ?? "memory.stat could not be read during the run")
         }
-        processMemory.figures(into: &f, what: counters.procsFile == nil ? "the process tree" : "the run's cgroup")
+        processMemory.figures(into: &proc, what: counters.procsFile == nil ? "the process tree" : "the run's cgroup")
         if wantHWM, totals.hwmSeen {
-            f.set(.memoryPeak, Double(totals.maxHWMKiB) * 1024,
+            proc.set(.memoryPeak, Double(totals.maxHWMKiB) * 1024,
                   source: "max of /proc/PID/status VmHWM over the process tree (largest single process)")
         }
         if counters[.memoryPeak].spec == nil, let m = mem.max() {
-            f.set(.memoryPeak, m, source: "max of \(mem.count) samples of " + (memSpec?.source ?? "VmRSS over the tree"))
+            sampled.set(.memoryPeak, m, source: "max of \(mem.count) samples of " + (memSpec?.source ?? "VmRSS over the tree"))
         }
         if counters[.pidsPeak].spec == nil, maxPids >= 0 {
-            f.set(.pidsPeak, Double(maxPids), source: "max of samples of " + (pidsSpec?.source ?? "the process tree's size"))
+            sampled.set(.pidsPeak, Double(maxPids), source: "max of samples of " + (pidsSpec?.source ?? "the process tree's size"))
         }
         if wantIO, totals.ioSeen {
             let src = "/proc/PID/io over the process tree (sampled; reaped children fold into their parent)"
-            f.set(.diskReadBytes, Double(totals.readBytes), source: src + ": read_bytes")
-            f.set(.diskWriteBytes, Double(max(0, totals.writeBytes)), source: src + ": write_bytes - cancelled_write_bytes")
+            proc.set(.diskReadBytes, Double(totals.readBytes), source: src + ": read_bytes")
+            proc.set(.diskWriteBytes, Double(max(0, totals.writeBytes)), source: src + ": write_bytes - cancelled_write_bytes")
         }
         if cpuFile == nil, tree != nil, totals.cpuTicks > 0 || totals.count > 0 {
-            cpuFallback.set(.cpuTime, Double(totals.cpuTicks) / hz,
-                            source: "/proc/PID/stat utime+stime+cutime+cstime over the process tree (USER_HZ ticks)")
+            proc.set(.cpuTime, Double(totals.cpuTicks) / hz,
+                     source: "/proc/PID/stat utime+stime+cutime+cstime over the process tree (USER_HZ ticks)")
         }
         let selfCPU = Self.threadCPU() - startCPU
         let samples = Samples(t: ts, cpuPercent: cpuPct, memory: mem, interval: interval, missedIntervals: missed)
-        threadOutput = (samples, f, cpuFallback, selfCPU, processMemory.peaks)
+        threadOutput = (samples, [.netns: netFigures, .samples: sampled, .procTree: proc], selfCPU, processMemory.peaks)
         finished.signal()
     }
 

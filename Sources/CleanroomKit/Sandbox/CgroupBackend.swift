@@ -25,8 +25,9 @@ public struct CgroupGroup: Sendable {
 public protocol CgroupBackend: AnyObject {
     var mode: CgroupPaths.Mode { get }
     /// Creates the group `name` with `limits` applied. `device` is the block device holding cwd
-    /// (for disk rate limits). Throws when the group cannot be created at all.
-    func create(name: String, limits: Limits, device: BlockDevice?) throws -> CgroupGroup
+    /// (for disk rate limits); `counting`: every block device the run can write to (v1 blkio counts
+    /// a device only once it has a rule). Throws when the group cannot be created at all.
+    func create(name: String, limits: Limits, device: BlockDevice?, counting: [BlockDevice]) throws -> CgroupGroup
     /// Creates the group `name` that will hold only child groups (a run with services: its
     /// workload's and each service's leaf). No limits, never any process; on cgroup2 the
     /// controllers are enabled in its subtree_control (the no-internal-processes rule holds).
@@ -37,8 +38,6 @@ public protocol CgroupBackend: AnyObject {
     func killAll(_ group: CgroupGroup)
     /// True when no process is left in the group.
     func isEmpty(_ group: CgroupGroup) -> Bool
-    /// The kernel's OOM-kill counter for the group; nil when the backend has none.
-    func oomKills(_ group: CgroupGroup) -> Int?
     /// Removes the group's directories. Returns the ones that could not be removed, with why.
     func remove(_ group: CgroupGroup) -> [String]
     /// Roots under which this backend creates groups (`…/cleanroom`), for sweeping leftovers.
@@ -48,6 +47,11 @@ public protocol CgroupBackend: AnyObject {
 }
 
 extension CgroupBackend {
+    /// `create` counting I/O on `device` only.
+    public func create(name: String, limits: Limits, device: BlockDevice?) throws -> CgroupGroup {
+        try create(name: name, limits: limits, device: device, counting: device.map { [$0] } ?? [])
+    }
+
     /// Removes the `cleanroom` parents when nothing is left under them, so a machine carries no
     /// trace of cleanroom between invocations. rmdir of a cgroup that still has a child fails with
     /// EBUSY, so another run's group is never touched; a concurrent creator re-makes the parent
@@ -135,33 +139,5 @@ extension CgroupBackend {
         return CgroupGroup(name: name, paths: CgroupPaths(mode: mode, v1: v1, unified: unified),
                            procsFiles: dirs.map { $0 + "/cgroup.procs" }, cloneInto: nil,
                            directories: dirs, degraded: [])
-    }
-}
-
-/// The block device holding a path, resolved to the whole disk (throttling applies per disk).
-public struct BlockDevice: Equatable, Sendable {
-    public var major: UInt32
-    public var minor: UInt32
-    public var id: String { "\(major):\(minor)" }
-
-    public init(major: UInt32, minor: UInt32) { self.major = major; self.minor = minor }
-
-    /// nil (with the reason) when the path is not on a block device with a queue (tmpfs, overlay).
-    public static func holding(_ path: String, sysfs: String = "/sys") -> (BlockDevice?, String?) {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return (nil, "cannot stat \(path)") }
-        let dev = st.st_dev
-        let maj = UInt32((dev >> 8) & 0xfff) | UInt32((dev >> 32) & ~0xfff)
-        let min = UInt32(dev & 0xff) | UInt32((dev >> 12) & ~0xff)
-        let node = "\(sysfs)/dev/block/\(maj):\(min)"
-        guard SysFS.exists(node) else {
-            return (nil, "\(path) is on device \(maj):\(min), which is not a block device (tmpfs, overlay or a virtual fs)")
-        }
-        if SysFS.exists(node + "/partition"),
-           let whole = SysFS.read(node + "/../dev")?.trimmingCharacters(in: .whitespacesAndNewlines) {
-            let p = whole.split(separator: ":")
-            if p.count == 2, let a = UInt32(p[0]), let b = UInt32(p[1]) { return (BlockDevice(major: a, minor: b), nil) }
-        }
-        return (BlockDevice(major: maj, minor: min), nil)
     }
 }

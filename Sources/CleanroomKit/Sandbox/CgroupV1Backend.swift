@@ -55,7 +55,7 @@ public final class CgroupV1Backend: CgroupBackend {
         return out
     }
 
-    public func create(name: String, limits: Limits, device: BlockDevice?) throws -> CgroupGroup {
+    public func create(name: String, limits: Limits, device: BlockDevice?, counting: [BlockDevice]) throws -> CgroupGroup {
         var degraded = limitations(for: limits).filter { !$0.hasPrefix("no freezer") }
         var dirToPath: [String: String] = [:]
         var made: [String] = []
@@ -92,15 +92,10 @@ public final class CgroupV1Backend: CgroupBackend {
                 try SysFS.write(p + "/pids.max", String(n))
             }
             if let b = v1["blkio"] {
-                if let dev = device {
-                    // blk-throttle counts io_service_bytes only once a rule exists on the device
-                    // (KERNEL-NOTES): with no limit asked for, a rule far above any disk's speed.
-                    let unlimited: UInt64 = 1 << 50
-                    try SysFS.write(b + "/blkio.throttle.read_bps_device", "\(dev.id) \(limits.diskReadRate ?? unlimited)")
-                    try SysFS.write(b + "/blkio.throttle.write_bps_device", "\(dev.id) \(limits.diskWriteRate ?? unlimited)")
-                } else if limits.diskReadRate != nil || limits.diskWriteRate != nil {
+                if device == nil, limits.diskReadRate != nil || limits.diskWriteRate != nil {
                     degraded.append("disk rate limits not enforced: the working directory is not on a throttleable block device")
                 }
+                try BlkioInit.applyRules(cgroupDir: b, limits: limits, limitDevice: device, counting: counting)
             }
             var unified: String?
             if let u = unifiedMount {
@@ -173,11 +168,6 @@ public final class CgroupV1Backend: CgroupBackend {
     }
 
     public func isEmpty(_ group: CgroupGroup) -> Bool { pids(group).isEmpty }
-
-    public func oomKills(_ group: CgroupGroup) -> Int? {
-        guard let mem = group.paths.v1["memory"], let text = SysFS.read(mem + "/memory.oom_control") else { return nil }
-        return SysFS.keyed(text, "oom_kill").map(Int.init)
-    }
 
     public func remove(_ group: CgroupGroup) -> [String] {
         var failed: [String] = []

@@ -60,7 +60,7 @@ public final class CgroupV2Backend: CgroupBackend {
                 // The kernel's no-internal-processes rule, modelled: EBUSY for a populated cgroup
                 // other than the true root (which has no cgroup.type).
                 if SysFS.exists(dir + "/cgroup.type") && !SysFS.pids(dir + "/cgroup.procs").isEmpty {
-                    throw SysFS.Failure(op: "write \"+\(missing.joined(separator: " +"))\" to", path: dir + "/cgroup.subtree_control", errno: EBUSY)
+                    throw SystemFailure("write \"+\(missing.joined(separator: " +"))\" to", dir + "/cgroup.subtree_control", errno: EBUSY)
                 }
                 try SysFS.write(dir + "/cgroup.subtree_control", enabled.union(missing).sorted().joined(separator: " "), create: true)
             } else {
@@ -70,7 +70,7 @@ public final class CgroupV2Backend: CgroupBackend {
         return a
     }
 
-    public func create(name: String, limits: Limits, device: BlockDevice?) throws -> CgroupGroup {
+    public func create(name: String, limits: Limits, device: BlockDevice?, counting: [BlockDevice]) throws -> CgroupGroup {
         let enabled = try prepareParent()
         var degraded = limitations(for: limits)
         let dir = parent + "/" + name
@@ -149,15 +149,10 @@ public final class CgroupV2Backend: CgroupBackend {
 
     public func isEmpty(_ group: CgroupGroup) -> Bool {
         guard let dir = group.paths.unified else { return true }
-        if let ev = SysFS.read(dir + "/cgroup.events"), let populated = SysFS.keyed(ev, "populated") {
+        if let populated = SysFS.read(dir + "/cgroup.events", { KernelText.keyed($0, "populated") }) {
             return populated == 0
         }
         return pids(group).isEmpty
-    }
-
-    public func oomKills(_ group: CgroupGroup) -> Int? {
-        guard let dir = group.paths.unified, let text = SysFS.read(dir + "/memory.events") else { return nil }
-        return SysFS.keyed(text, "oom_kill").map(Int.init)
     }
 
     public func remove(_ group: CgroupGroup) -> [String] {
@@ -194,7 +189,7 @@ public final class NoCgroupBackend: CgroupBackend {
         return out
     }
 
-    public func create(name: String, limits: Limits, device: BlockDevice?) throws -> CgroupGroup {
+    public func create(name: String, limits: Limits, device: BlockDevice?, counting: [BlockDevice]) throws -> CgroupGroup {
         CgroupGroup(name: name, paths: CgroupPaths(mode: .none), procsFiles: [], cloneInto: nil,
                     directories: [], degraded: limitations(for: limits))
     }
@@ -216,7 +211,6 @@ public final class NoCgroupBackend: CgroupBackend {
     }
 
     public func isEmpty(_ group: CgroupGroup) -> Bool { pids(group).isEmpty }
-    public func oomKills(_ group: CgroupGroup) -> Int? { nil }
     public func remove(_ group: CgroupGroup) -> [String] {
         lock.lock(); roots[group.name] = nil; lock.unlock()
         return []
@@ -232,8 +226,8 @@ public enum ProcessTree {
             guard let pid = pid_t(entry), let text = SysFS.read("/proc/\(pid)/stat"),
                   let close = text.lastIndex(of: ")") else { continue }
             let f = text[text.index(after: close)...].split(separator: " ")
-            // state ppid pgrp session ...
-            guard f.count > 3, let ppid = pid_t(f[1]), let sid = pid_t(f[3]) else { continue }
+            // state ppid pgrp session ... A zombie has exited: nothing to kill or wait for.
+            guard f.count > 3, f[0] != "Z", let ppid = pid_t(f[1]), let sid = pid_t(f[3]) else { continue }
             out.append((pid, ppid, sid))
         }
         return out

@@ -39,9 +39,9 @@ public struct SandboxRequest: Sendable {
 
     public init(command: [String], cwd: String = FileManager.default.currentDirectoryPath, env: [String: String] = [:],
                 limits: Limits = Limits(), settings: SandboxSettings = SandboxSettings(), timeout: Double? = nil,
-                killGrace: Double = 2, outputLimit: Int = 16 << 20, outputDirectory: String,
-                outputReportPath: String? = nil, expectExit: Int = 0, metricsFile: Bool = false,
-                strict: Bool = false, hostname: String = "cleanroom", services: [ServicePlan] = []) {
+                killGrace: Double = Defaults.killGrace, outputLimit: Int = Defaults.outputLimit, outputDirectory: String,
+                outputReportPath: String? = nil, expectExit: Int = Defaults.expectExit, metricsFile: Bool = false,
+                strict: Bool = false, hostname: String = Defaults.hostname, services: [ServicePlan] = []) {
         self.command = command; self.cwd = cwd; self.env = env; self.limits = limits; self.settings = settings
         self.timeout = timeout; self.killGrace = killGrace; self.outputLimit = outputLimit
         self.outputDirectory = outputDirectory; self.outputReportPath = outputReportPath
@@ -60,28 +60,27 @@ public struct SandboxRequest: Sendable {
 
     /// The scrubbed environment as `KEY=VALUE` strings.
     func environment(metricsPath: String?) -> [String] {
+        var extra = env
+        if metricsPath != nil { extra["CLEANROOM_METRICS"] = "/proc/self/fd/3" }
+        return Self.scrubbedEnvironment(extra)
+    }
+
+    /// The scrubbed environment of a service: the same base and its own `env`.
+    static func serviceEnvironment(_ plan: ServicePlan) -> [String] { scrubbedEnvironment(plan.env) }
+
+    /// PATH, HOME, LANG, TERM from the host (PATH defaulted when it has none), then `extra`.
+    static func scrubbedEnvironment(_ extra: [String: String]) -> [String] {
         var e: [String: String] = [:]
         let host = ProcessInfo.processInfo.environment
         for k in ["PATH", "HOME", "LANG", "TERM"] { if let v = host[k] { e[k] = v } }
-        if e["PATH"] == nil { e["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }
-        for (k, v) in env { e[k] = v }
-        if metricsPath != nil { e["CLEANROOM_METRICS"] = "/proc/self/fd/3" }
+        if e["PATH"] == nil { e["PATH"] = Defaults.path }
+        for (k, v) in extra { e[k] = v }
         return e.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
-}
 
-/// The sandbox could not be set up: `cleanroom` exits 3. Workload failures are outcomes, not errors.
-public enum SandboxError: Error, CustomStringConvertible {
-    /// A step of setting up failed (cgroup creation, pipes, clone, a bad seccomp profile).
-    case setup(String)
-    /// `strict` was asked and these could not be enforced.
-    case notEnforced([String])
-
-    public var description: String {
-        switch self {
-        case .setup(let s): return "sandbox could not be set up: \(s)"
-        case .notEnforced(let list): return "not enforced on this host (--strict): " + list.joined(separator: "; ")
-        }
+    /// The PATH of a `KEY=VALUE` environment ("" when it has none).
+    static func searchPath(_ env: [String]) -> String {
+        env.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? ""
     }
 }
 
@@ -99,11 +98,20 @@ public struct RunStart: Sendable {
     public var runID: String
 }
 
+/// What an observer measured over a run: figures by source (the sandbox adds its clocks and
+/// rusage, and `FigureAssembler` picks one per metric) and the time series.
+public struct RunObservation: Sendable {
+    public var figures: [FigureSource: Figures]
+    public var samples: Samples?
+    public init(figures: [FigureSource: Figures] = [:], samples: Samples? = nil) {
+        self.figures = figures; self.samples = samples
+    }
+}
+
 /// The hook the Sampler plugs into a run. `started` is called on the run's thread as the
-/// workload execs (stamped just before execve); `finished` after every process of the run is dead but before its cgroup is
-/// removed (final cgroup counters are complete and still readable). Figures returned by
-/// `finished` are merged under the sandbox's own (the observer's win: `Figures.merge` keeps the first).
+/// workload execs (stamped just before execve); `finished` after every process of the run is
+/// dead but before its cgroup is removed (final cgroup counters are complete and still readable).
 public protocol RunObserver: AnyObject {
     func started(_ run: RunStart)
-    func finished() -> (Figures, Samples?)
+    func finished() -> RunObservation
 }

@@ -49,6 +49,6 @@ enum SpawnTrace {
             text += String(format: "  %8.3f ms  %+8.3f  ", Double(t - o) / 1e6, Double(t - prev) / 1e6) + step + "\n"
             prev = t
         }
-        fputs(text, stderr)
+        StandardError.write(text)
     }
 }

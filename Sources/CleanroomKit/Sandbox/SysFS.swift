@@ -3,29 +3,47 @@ import Foundation
 import Glibc
 #endif
 
-/// Small, errno-preserving file helpers for cgroupfs / procfs / sysfs. Foundation's file APIs hide
-/// the errno (EBUSY from rmdir, EINVAL from a rejected limit), which is exactly what we need to report.
+/// The one reader and writer of kernel files (cgroupfs, procfs, sysfs) and of the sandbox's own
+/// files, on raw descriptors: Foundation's file APIs hide the errno (EBUSY from rmdir, EINVAL
+/// from a rejected limit), which is exactly what a failure must carry (`SystemFailure`).
+/// `KeptFile` (Sampler/) is the kept-descriptor variant for the sampling loop.
 enum SysFS {
-    struct Failure: Error, CustomStringConvertible {
-        var op: String
-        var path: String
-        var errno: Int32
-        var description: String { "\(op) \(path): \(String(cString: strerror(errno)))" }
-    }
-
     /// Writes `text` in one write(2) (cgroup files take one value per write).
     /// `create`: for fake cgroup trees in tests, where control files are plain files.
-    static func write(_ path: String, _ text: String, create: Bool = false) throws {
+    static func write(_ path: String, _ text: String, create: Bool = false) throws(SystemFailure) {
         let fd = open(path, O_WRONLY | O_CLOEXEC | (create ? (O_CREAT | O_TRUNC) : 0), 0o644)
-        guard fd >= 0 else { throw Failure(op: "open", path: path, errno: errno) }
+        guard fd >= 0 else { throw .last("open", path) }
         defer { close(fd) }
-        let n = text.utf8CString.withUnsafeBufferPointer { buf -> Int in
-            Glibc.write(fd, buf.baseAddress, buf.count - 1)
-        }
-        if n < 0 { throw Failure(op: "write \"\(text)\" to", path: path, errno: errno) }
+        let bytes = Array(text.utf8)
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if n < 0 { throw .last("write \"\(text.trimmingCharacters(in: .whitespacesAndNewlines))\" to", path) }
     }
 
+    /// Creates or truncates `path` and writes all of `bytes` (the run's captured output).
+    static func writeFile(_ path: String, _ bytes: [UInt8]) throws(SystemFailure) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { throw .last("open", path) }
+        defer { close(fd) }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 { if errno == EINTR { continue }; throw .last("write", path) }
+            done += n
+        }
+    }
+
+    /// The whole file parsed by `parse`; nil when it cannot be read (or parsed).
+    static func read<R>(_ path: String, _ parse: (KernelText.Bytes) -> R?) -> R? {
+        guard let bytes = readBytes(path) else { return nil }
+        return bytes.withUnsafeBufferPointer { parse($0) }
+    }
+
+    /// The whole file as text; nil when it cannot be read.
     static func read(_ path: String) -> String? {
+        readBytes(path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func readBytes(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -37,7 +55,7 @@ enum SysFS {
             if n == 0 { break }
             out.append(contentsOf: buf[0..<n])
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
@@ -48,20 +66,30 @@ enum SysFS {
     }
 
     /// mkdir; an existing directory is fine.
-    static func mkdir(_ path: String) throws {
+    static func mkdir(_ path: String) throws(SystemFailure) {
         // ENOENT: the `cleanroom` parent was removed (by the last run of another cleanroom process,
         // see `removeEmptyParents`) between our mkdir of it and of this child: make it again.
         for _ in 0..<5 {
             if Glibc.mkdir(path, 0o755) == 0 || errno == EEXIST { return }
             let e = errno
             guard e == ENOENT, let slash = path.lastIndex(of: "/"), slash != path.startIndex else {
-                throw Failure(op: "mkdir", path: path, errno: e)
+                throw SystemFailure("mkdir", path, errno: e)
             }
             if Glibc.mkdir(String(path[..<slash]), 0o755) != 0 && errno != EEXIST && errno != ENOENT {
-                throw Failure(op: "mkdir", path: String(path[..<slash]), errno: errno)
+                throw .last("mkdir", String(path[..<slash]))
             }
         }
-        throw Failure(op: "mkdir", path: path, errno: ENOENT)
+        throw SystemFailure("mkdir", path, errno: ENOENT)
+    }
+
+    /// mkdir -p (the run's output directory), as a set-up error when it fails.
+    static func makeDirectories(_ path: String) throws(SandboxError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if Glibc.mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw .system(.last("mkdir", prefix)) }
+        }
+        guard isDirectory(path) else { throw .system(SystemFailure("mkdir", path, errno: ENOTDIR)) }
     }
 
     /// rmdir, retried briefly: a cgroup whose last task is still exiting answers EBUSY for a moment
@@ -94,30 +122,8 @@ enum SysFS {
 
     /// PIDs in a cgroup.procs file.
     static func pids(_ procsFile: String) -> [pid_t] {
-        guard let text = read(procsFile) else { return [] }
-        return text.split(separator: "\n").compactMap { pid_t($0) }
-    }
-
-    /// The value after `key ` in a flat keyed file (memory.events, memory.oom_control, cgroup.events).
-    static func keyed(_ text: String, _ key: String) -> Int64? {
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, parts[0] == key { return Int64(parts[1]) }
-        }
-        return nil
-    }
-}
-
-/// CLOCK_MONOTONIC, the clock the child stamps its messages with.
-enum Monotonic {
-    static var now: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-    static var nowNS: Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+        var out: [pid_t] = []
+        _ = read(procsFile) { b -> Bool? in KernelText.pids(b, into: &out); return true }
+        return out
     }
 }

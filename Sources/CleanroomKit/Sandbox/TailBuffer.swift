@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Keeps the last `capacity` bytes written to it (output capture keeps the tail: the end of a
 /// log is where the failure is), and counts everything that went through.
 final class TailBuffer {
@@ -57,4 +61,18 @@ enum Names {
         40: "ELOOP", 95: "EOPNOTSUPP",
     ]
     static func errno(_ e: Int32) -> String { errnos[e] ?? "errno \(e)" }
+}
+
+/// Reading a captured output pipe (the workload's or a service's) into its tail buffer.
+enum OutputPipe {
+    /// Reads what is there on `fd` into `buf`; false at EOF or on a read error (the pipe is done).
+    static func drain(_ fd: Int32, into buf: TailBuffer, scratch: inout [UInt8]) -> Bool {
+        guard fd >= 0 else { return false }
+        let n = scratch.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n > 0 {
+            scratch.withUnsafeBytes { buf.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            return true
+        }
+        return n < 0 && (errno == EINTR || errno == EAGAIN)
+    }
 }

@@ -124,12 +124,13 @@ final class HistoryStoreTests: XCTestCase {
         let perWriter = 25
         let errors = ErrorBox()
         let group = DispatchGroup()
+        let path = self.path
         for w in 0..<2 {
             group.enter()
             Thread {
                 defer { group.leave() }
                 do {
-                    let store = try HistoryStore(path: self.path)   // its own connections, as another job would
+                    let store = try HistoryStore(path: path)   // its own connections, as another job would
                     for k in 1...perWriter {
                         try store.record(HistoryFixtures.report(k, branch: "w\(w)"))
                     }

@@ -64,7 +64,7 @@ final class FakeCgroupTreeTests: XCTestCase {
         XCTAssertEqual(f.metrics["cpu_pressure"]!, 1.0, accuracy: 1e-9)
         XCTAssertEqual(f.metrics["memory_pressure"], 0)
         XCTAssertEqual(f.metrics["io_pressure"], 0, "unchanged total: no stall during the run")
-        XCTAssertEqual(FinalFigures.oomKills(since: start), 1)
+        XCTAssertEqual(FinalFigures.oomKills(paths: paths, since: start), 1)
         XCTAssertEqual(f.sources["cpu_time"], "cgroup v2 cpu.stat usage_usec")
         XCTAssertEqual(f.sources["memory_peak"], "cgroup v2 memory.peak")
         XCTAssertEqual(f.sources["disk_write_bytes"], "cgroup v2 io.stat wbytes")
@@ -72,8 +72,7 @@ final class FakeCgroupTreeTests: XCTestCase {
         XCTAssertEqual(f.sources["io_pressure"], "cgroup v2 io.pressure some total")
         XCTAssertTrue(f.unmeasured.isEmpty, "\(f.unmeasured)")
 
-        var done = f
-        FinalFigures.complete(&done, wallTime: 2.0)
+        let done = Self.withWallTime(f, 2.0)
         XCTAssertEqual(done.metrics["cpu_percent"], 125)
         XCTAssertEqual(done.metrics["wall_time"], 2.0)
     }
@@ -125,7 +124,7 @@ final class FakeCgroupTreeTests: XCTestCase {
         XCTAssertEqual(f.metrics["disk_read_bytes"], 8192)
         XCTAssertEqual(f.metrics["disk_write_bytes"], 67_108_864)
         XCTAssertEqual(f.metrics["pids_peak"], 5)
-        XCTAssertEqual(FinalFigures.oomKills(since: start), 0)
+        XCTAssertEqual(FinalFigures.oomKills(paths: paths, since: start), 0)
         XCTAssertEqual(f.sources["cpu_user"], "cgroup v1 cpuacct.usage split in the ratio of cpuacct.usage_user/usage_sys")
         XCTAssertEqual(f.sources["disk_read_bytes"], "cgroup v1 blkio.throttle.io_service_bytes")
         // Pure v1: no cgroup2 group, so no PSI — with the reason, not 0.
@@ -162,8 +161,7 @@ final class FakeCgroupTreeTests: XCTestCase {
         for m in [Metric.cpuTime, .memoryPeak, .diskWriteBytes, .pidsPeak, .cpuPressure, .cpuThrottledTime] {
             XCTAssertNotNil(f.unmeasured[m.rawValue], m.rawValue)
         }
-        var g = f
-        FinalFigures.complete(&g, wallTime: 1)
+        let g = Self.withWallTime(f, 1)
         XCTAssertNil(g.metrics["cpu_percent"])
         XCTAssertEqual(g.unmeasured["cpu_percent"], "no cpu_time: no cgroup for the run")
     }
@@ -179,15 +177,30 @@ final class FakeCgroupTreeTests: XCTestCase {
         XCTAssertEqual(f.unmeasured["cpu_time"], "cgroup v2 cpu.stat usage_usec went backwards during the run")
     }
 
-    func testBlkioInitWritesRulesOnlyOnce() throws {
+    func testBlkioRulesLimitTheCwdDeviceAndCountEveryOther() throws {
         let dir = root + "/blkinit"
-        try put(dir, ["blkio.throttle.read_bps_device": "", "blkio.throttle.write_bps_device": "254:0 5000\n"])
-        XCTAssertFalse(BlkioInit.hasThrottleRule(cgroupDir: dir + "/nothing"))
-        XCTAssertTrue(BlkioInit.ensureCounting(cgroupDir: dir, device: "254:0"))
+        try put(dir, ["blkio.throttle.read_bps_device": "", "blkio.throttle.write_bps_device": ""])
+        XCTAssertFalse(BlkioInit.hasThrottleRule(cgroupDir: dir))
+        let cwdDisk = BlockDevice(major: 254, minor: 0), other = BlockDevice(major: 8, minor: 16)
+        // Plain files stand in for the kernel's: each write replaces the text, so the last rule shows.
+        try BlkioInit.applyRules(cgroupDir: dir, limits: Limits(diskWriteRate: 5000), limitDevice: cwdDisk,
+                                 counting: [cwdDisk])
+        XCTAssertEqual(try String(contentsOfFile: dir + "/blkio.throttle.write_bps_device", encoding: .utf8), "254:0 5000",
+                       "the user's limit on the device holding cwd")
         XCTAssertEqual(try String(contentsOfFile: dir + "/blkio.throttle.read_bps_device", encoding: .utf8),
-                       "254:0 \(BlkioInit.unlimitedBps)\n")
+                       "254:0 \(BlkioInit.unlimitedBps)", "the other direction only counts")
+        try BlkioInit.applyRules(cgroupDir: dir, limits: Limits(diskWriteRate: 5000), limitDevice: cwdDisk,
+                                 counting: [cwdDisk, other])
         XCTAssertEqual(try String(contentsOfFile: dir + "/blkio.throttle.write_bps_device", encoding: .utf8),
-                       "254:0 5000\n", "a user's real limit is kept")
+                       "8:16 \(BlkioInit.unlimitedBps)", "a second writable device gets the counting rule, not the limit")
         XCTAssertTrue(BlkioInit.hasThrottleRule(cgroupDir: dir))
+    }
+
+    /// The cgroup's figures assembled with a wall time, as the sandbox does (cpu_percent derived).
+    static func withWallTime(_ f: Figures, _ wall: Double) -> Figures {
+        var a = FigureAssembler()
+        a.offer(f, from: .cgroup)
+        a.offer(Figures(metrics: ["wall_time": wall], sources: ["wall_time": "test clock"]), from: .clock)
+        return a.assemble()
     }
 }

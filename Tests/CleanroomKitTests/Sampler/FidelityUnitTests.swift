@@ -46,18 +46,17 @@ final class CadenceAndMeansTests: XCTestCase {
     func testSamplerThreadTuningApplies() throws {
         guard getuid() == 0 else { throw XCTSkip("lowering a nice value needs root (CAP_SYS_NICE)") }
         // On a thread of its own: nice is per thread and children inherit the forking thread's.
-        var notApplied: [String]?
-        var slack: String?
+        let notApplied = ThreadBox<[String]>(), slack = ThreadBox<String>()
         let done = DispatchSemaphore(value: 0)
         let t = Thread {
-            notApplied = SamplerThreadTuning.applyToCurrentThread()
-            slack = SamplerThreadTuning.currentTID().flatMap { try? String(contentsOfFile: "/proc/\($0)/timerslack_ns", encoding: .utf8) }
+            notApplied.value = SamplerThreadTuning.applyToCurrentThread()
+            slack.value = SamplerThreadTuning.currentTID().flatMap { try? String(contentsOfFile: "/proc/\($0)/timerslack_ns", encoding: .utf8) }
             done.signal()
         }
         t.start()
         done.wait()
-        XCTAssertEqual(notApplied, [])
-        XCTAssertEqual(slack?.trimmingCharacters(in: .whitespacesAndNewlines), "\(SamplerThreadTuning.timerSlackNanos)")
+        XCTAssertEqual(notApplied.value, [])
+        XCTAssertEqual(slack.value?.trimmingCharacters(in: .whitespacesAndNewlines), "\(SamplerThreadTuning.timerSlackNanos)")
     }
 
     func testThreadIDIsTheKernelsOwn() throws {

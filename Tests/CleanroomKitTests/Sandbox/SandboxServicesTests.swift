@@ -224,15 +224,17 @@ final class SandboxServicesTests: XCTestCase {
     func testTearDownWhileAServiceIsStartingEndsTheRunAtOnce() throws {
         var req = SandboxTest.request(["true"])
         req.services = [ServicePlan(name: "slow", command: ["sleep", "38.8"], ready: .tcp(port: 5432), readyTimeout: 20)]
-        var record: RunRecord?
+        final class Result: @unchecked Sendable { var record: RunRecord? }   // written before `done` is signalled
+        let result = Result()
+        let request = req
         let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread { record = try? Sandbox.run(req); done.signal() }
+        Thread.detachNewThread { result.record = try? Sandbox.run(request); done.signal() }
         usleep(500_000)
         let t0 = Monotonic.now
         Sandbox.tearDownAll()
         XCTAssertEqual(done.wait(timeout: .now() + 5), .success)
         XCTAssertLessThan(Monotonic.now - t0, 1)
-        XCTAssertEqual(record?.outcome, .killed, record?.detail ?? "")
+        XCTAssertEqual(result.record?.outcome, .killed, result.record?.detail ?? "")
         SandboxTest.assertNothingLeft(marker: "38.8")
     }
 }

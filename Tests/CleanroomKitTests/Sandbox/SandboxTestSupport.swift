@@ -91,8 +91,8 @@ final class CounterObserver: RunObserver {
 
     func started(_ run: RunStart) { start = run }
 
-    func finished() -> (Figures, Samples?) {
-        guard let s = start else { return (Figures(), nil) }
+    func finished() -> RunObservation {
+        guard let s = start else { return RunObservation() }
         func read(_ path: String) -> String? {
             (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -109,6 +109,6 @@ final class CounterObserver: RunObserver {
         }
         var f = Figures()
         if let peak = pidsPeak { f.set(.pidsPeak, Double(peak), source: "test observer pids.peak") }
-        return (f, nil)
+        return RunObservation(figures: [.cgroup: f])
     }
 }

@@ -17,7 +17,7 @@ final class ServiceCgroupLayoutTests: XCTestCase {
             (try? String(contentsOfFile: root + "/" + rel, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let b = CgroupV2Backend(base: root, fake: true)
-        let g = try RunGroups.make(b, runID: "cr-1-2-3", limits: Limits(memory: 64 << 20, pids: 10), device: nil,
+        let g = try RunGroups.make(b, runID: "cr-1-2-3", limits: Limits(memory: 64 << 20, pids: 10), devices: [], limitedDevice: nil,
                                    services: [ServicePlan(name: "api", command: ["x"], ready: .tcp(port: 1))])
         XCTAssertEqual(read("cleanroom/cr-1-2-3/cgroup.subtree_control"), "cpu io memory pids", "R hands its controllers down")
         XCTAssertEqual(g.workload.paths.unified, root + "/cleanroom/cr-1-2-3/workload")
@@ -37,7 +37,7 @@ final class ServiceCgroupLayoutTests: XCTestCase {
         let dev = BlockDevice.holding(TestFixtures.repoRoot.path).0
         // A run of a dead owner (pid 4194303 cannot exist) with a service: the sweep must remove the
         // leaves first, then the run's group.
-        let g = try RunGroups.make(b, runID: "cr-4194303-1-77", limits: Limits(memory: 32 << 20), device: dev,
+        let g = try RunGroups.make(b, runID: "cr-4194303-1-77", limits: Limits(memory: 32 << 20), devices: dev.map { [$0] } ?? [], limitedDevice: dev,
                                    services: [ServicePlan(name: "db", command: ["x"], ready: .tcp(port: 1))])
         let mem = try XCTUnwrap(g.workload.paths.v1["memory"])
         XCTAssertTrue(mem.hasSuffix("/cleanroom/cr-4194303-1-77/workload"))

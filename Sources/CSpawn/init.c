@@ -1,0 +1,236 @@
+/*
+ * The child side of a sandboxed run. See cspawn.h for the contract.
+ *
+ * Process shape (with a PID namespace):
+ *   cleanroom ──clone3(new ns, [CLONE_INTO_CGROUP])──▶ init (PID 1) ──fork──▶ workload ──execve
+ * The init joins the run's cgroups, sets up mounts and loopback, forks the workload, forwards
+ * signals to it and reports its wait status; when the init exits the kernel kills everything
+ * left in the PID namespace, so daemons and grandchildren cannot outlive the run.
+ *
+ * Only raw system calls after clone: the parent is multi-threaded.
+ */
+#include "cs_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+
+/* Namespaces exist already (clone flags); everything shared by the init and the workload. */
+static void cs_setup_common(const struct cspawn_config *c) {
+    if (c->uid_map) {
+        int r = cs_write_file("/proc/self/setgroups", "deny");
+        if (r < 0 && r != -ENOENT) cs_fail(c, "write setgroups", "deny", -r);   /* ENOENT: old kernels */
+        r = cs_write_file("/proc/self/uid_map", c->uid_map);
+        if (r < 0) cs_fail(c, "write uid_map", c->uid_map, -r);
+        if (c->gid_map && (r = cs_write_file("/proc/self/gid_map", c->gid_map)) < 0)
+            cs_fail(c, "write gid_map", c->gid_map, -r);
+    }
+    if (c->cgroup_procs) {
+        for (int i = 0; c->cgroup_procs[i]; i++) {
+            int r = cs_write_file(c->cgroup_procs[i], "0");
+            if (r < 0) cs_fail(c, "join cgroup", c->cgroup_procs[i], -r);
+        }
+        cs_mark(c, "child: cgroups joined");
+    }
+    cs_setup_mounts(c);
+    cs_mark(c, "child: mounts done");
+    if (c->loopback_up && (c->namespaces & CLONE_NEWNET)) cs_loopback_up(c);
+    if (c->hostname && (c->namespaces & CLONE_NEWUTS) && sethostname(c->hostname, cs_strlen(c->hostname)) < 0)
+        cs_fail(c, "sethostname", c->hostname, errno);
+    cs_mark(c, "child: lo + hostname done");
+}
+
+/* Moves `fd` off descriptor 3 (which the metrics file takes): a CLOEXEC copy at 10 or above. */
+static int cs_move_off_3(const struct cspawn_config *c, int fd, const char *what) {
+    if (fd != 3) return fd;
+    int moved = fcntl(3, F_DUPFD_CLOEXEC, 10);
+    if (moved < 0) cs_fail(c, "F_DUPFD_CLOEXEC", what, errno);
+    return moved;
+}
+
+/* The workload's last steps: fds, privileges, seccomp, execve. Never returns. `cfg` is this
+ * process's private copy (after clone), so its descriptors may be renumbered in place. */
+static void cs_exec_workload(struct cspawn_config *c) {
+    if (c->cwd && chdir(c->cwd) < 0) cs_fail(c, "chdir", c->cwd, errno);
+
+    cs_stdio_on(c->exec_pipe, c->stdout_fd, c->stderr_fd);
+
+    int keep[4], nkeep = 0;
+    if (c->metrics_fd >= 0) {
+        /* fd 3 may be one of our own pipes: move those out of the way first. */
+        c->exec_pipe = cs_move_off_3(c, c->exec_pipe, "exec pipe");
+        if (c->seccomp_listener) c->notify_sock = cs_move_off_3(c, c->notify_sock, "notify socket");
+        if (c->metrics_fd != 3 && dup2(c->metrics_fd, 3) < 0) cs_fail(c, "dup2 metrics", "", errno);
+        if (c->metrics_fd == 3 && fcntl(3, F_SETFD, 0) < 0) cs_fail(c, "fcntl F_SETFD", "metrics", errno);
+        keep[nkeep++] = 3;
+    }
+    keep[nkeep++] = c->exec_pipe;
+    if (c->seccomp_listener) keep[nkeep++] = c->notify_sock;
+    cs_sort(keep, nkeep);
+    int r = cs_close_from_3(keep, nkeep);
+    if (r < 0) cs_fail(c, "close_range", "inherited descriptors", -r);
+    cs_mark(c, "workload: fds set");
+
+    for (int i = 0; i < c->nrlimits; i++) {
+        struct rlimit rl = { c->rlimits[i].cur, c->rlimits[i].max };
+        if (setrlimit(c->rlimits[i].resource, &rl) < 0) cs_fail(c, "setrlimit", "", errno);
+    }
+    if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) cs_fail(c, "no_new_privs", "", errno);
+
+    if (c->seccomp_filter) {
+        struct sock_fprog prog = { c->seccomp_len, (struct sock_filter *)c->seccomp_filter };
+        if (c->seccomp_listener) {
+            long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+            if (fd < 0) cs_fail(c, "seccomp", "load filter with listener", errno);
+            r = cs_send_fd(c->notify_sock, (int)fd);
+            if (r < 0) cs_fail(c, "seccomp", "send listener", -r);
+            close((int)fd);
+            close(c->notify_sock);
+        } else if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+            cs_fail(c, "seccomp", "load filter", errno);
+        }
+        cs_mark(c, "workload: seccomp loaded");
+    }
+
+    cs_stamp_and_exec(c->exec_pipe, c->path, c->argv, c->envp);
+}
+
+/* PID 1 of the run: forwards signals to the workload, reaps everything, reports the workload's status. */
+static void cs_init_main(struct cspawn_config *c) {
+    if (c->announce_setup) {
+        struct cspawn_msg m;
+        memset(&m, 0, sizeof m);
+        m.kind = CSPAWN_MSG_SETUP;
+        m.ns = cspawn_now_ns();
+        cs_write_all(c->exec_pipe, &m, sizeof m);
+    }
+    if (c->gate_fd >= 0) {
+        char go;
+        ssize_t n;
+        do { n = read(c->gate_fd, &go, 1); } while (n < 0 && errno == EINTR);
+        if (n != 1) _exit(0);   /* the parent gave up: nothing to report */
+        close(c->gate_fd);
+        cs_mark(c, "init: gate opened");
+    }
+    sigset_t all;
+    sigfillset(&all);
+    if (sigprocmask(SIG_BLOCK, &all, NULL) < 0) cs_fail(c, "sigprocmask", "init", errno);
+
+    /* A raw clone, not glibc's fork(): fork() runs atfork handlers and takes malloc's locks,
+     * which another thread of the (multi-threaded) parent may have held at the moment we were
+     * cloned — in this copy nobody would ever release them. */
+    pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0);
+    if (child < 0) cs_fail(c, "fork", "workload", errno);
+    if (child == 0) {
+        cs_mark(c, "workload: forked");
+        if (cs_reset_signals() < 0) cs_fail(c, "sigprocmask", "workload", errno);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) cs_fail(c, "prctl", "PR_SET_PDEATHSIG", errno);
+        cs_exec_workload(c);
+    }
+    /* The workload's copy of the exec pipe closes at execve: the parent's EOF means "exec'd". */
+    close(c->exec_pipe);
+    if (c->notify_sock >= 0) close(c->notify_sock);
+    if (c->stdout_fd >= 0) close(c->stdout_fd);
+    if (c->stderr_fd >= 0) close(c->stderr_fd);
+    if (c->metrics_fd >= 0) close(c->metrics_fd);
+
+    int lingering = 0;
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&all, &si);
+        if (sig < 0) continue;
+        if (sig == SIGCHLD) {
+            for (;;) {
+                int status = 0;
+                pid_t p = waitpid(-1, &status, WNOHANG);
+                if (p <= 0) break;
+                if (p == child && !lingering) {
+                    struct cspawn_msg m;
+                    memset(&m, 0, sizeof m);
+                    m.kind = CSPAWN_MSG_STATUS;
+                    m.err = status;
+                    m.pid = p;
+                    m.ns = cspawn_now_ns();
+                    cs_write_all(c->status_pipe, &m, sizeof m);
+                    /* Leaving kills whatever is left in the PID namespace: nothing outlives the run.
+                     * With services the parent first stops them (SIGTERM, grace, SIGKILL), then
+                     * tells us to go with a signal. */
+                    if (!c->linger) _exit(0);
+                    lingering = 1;
+                }
+            }
+        } else if (lingering) {
+            /* The workload is gone (its PID may be reused): no forwarding; any signal means leave. */
+            if (sig != SIGPIPE && sig != SIGWINCH && sig != SIGURG) _exit(0);
+        } else if (sig != SIGPIPE && sig != SIGWINCH && sig != SIGURG) {
+            kill(child, sig);
+        }
+    }
+}
+
+int cs_child(const struct cspawn_config *cfg) {
+    /* Our own copy of the config (memory is copied at clone): descriptors may be renumbered. */
+    struct cspawn_config copy = *cfg;
+    struct cspawn_config *c = &copy;
+    /* Other threads of the parent may be spawning runs at the same time: their pipes were
+     * copied into us by clone. Drop everything that is not ours at once, or their EOFs would
+     * wait for our exit. */
+    int keep[8], nkeep = 0;
+    int mine[7] = { c->exec_pipe, c->status_pipe, c->stdout_fd, c->stderr_fd, c->metrics_fd, c->notify_sock, c->gate_fd };
+    for (int i = 0; i < 7; i++) if (mine[i] >= 3) keep[nkeep++] = mine[i];
+    cs_sort(keep, nkeep);
+    int r = cs_close_from_3(keep, nkeep);
+    if (r < 0) cs_fail(c, "close_range", "inherited descriptors", -r);
+    /* Handlers and the signal mask of the parent's thread must not reach the run, on the path
+     * with an init (it blocks what it waits for itself) and on the path without one. */
+    if ((r = cs_reset_signals()) < 0) cs_fail(c, "sigprocmask", "child", -r);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) cs_fail(c, "prctl", "PR_SET_PDEATHSIG", errno);
+    if (setsid() < 0) cs_fail(c, "setsid", "", errno);
+    cs_mark(c, "child: started");
+    cs_setup_common(c);
+    if (c->use_init) cs_init_main(c);
+    cs_exec_workload(c);
+    return 127;
+}
+
+int cspawn_start(const struct cspawn_config *cfg, struct cspawn_result *out) {
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    int pidfd = -1;
+    args.flags = (uint64_t)cfg->namespaces | CLONE_PIDFD;
+    args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+    args.exit_signal = SIGCHLD;
+    if (cfg->cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (uint64_t)cfg->cgroup_fd;
+    }
+    long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid < 0 && errno == ENOSYS && cfg->cgroup_fd < 0) {
+        /* Pre-5.3 kernels: the classic clone, which also knows CLONE_PIDFD since 5.2. */
+        pid = syscall(SYS_clone, (unsigned long)cfg->namespaces | CLONE_PIDFD | SIGCHLD, 0, &pidfd, 0, 0);
+    }
+    if (pid < 0) return -errno;
+    if (pid == 0) _exit(cs_child(cfg));
+    out->pid = (int)pid;
+    out->pidfd = pidfd;
+    return 0;
+}

@@ -1,0 +1,87 @@
+/// Where a figure was measured. Every figure of a run is set once, from the best source that
+/// has it, by `FigureAssembler`; the order is the contract's "source of truth" column.
+public enum FigureSource: String, CaseIterable, Sendable {
+    /// The run's cgroup counters, end − start (`cpu.stat`, `cpuacct`, `memory.peak`, `io.stat`, blkio, pids, PSI).
+    case cgroup
+    /// The run's own network namespace (`/proc/PID/net/dev`).
+    case netns
+    /// `/proc/PID/*` over the run's process tree (final reads: VmHWM, `io`, utime+stime in ticks).
+    case procTree
+    /// Series sampled while the run ran (means, peaks of the sampled interval, the max of samples).
+    case samples
+    /// `wait4` rusage of the run's root (every process it reaped).
+    case rusage
+    /// CLOCK_MONOTONIC stamps of the spawn path (startup_time, wall_time).
+    case clock
+    /// The host's own counters over the run (`/proc/pressure/cpu`, `/proc/stat` steal): contention.
+    case host
+}
+
+/// Picks each figure of a run from the sources that measured it, by an explicit precedence per
+/// metric — never by the order in which sources were read (docs/metrics.md "Precedence"):
+///
+/// - every metric: cgroup > the run's netns > /proc tree > samples > rusage > clock;
+/// - except `cpu_time`, `cpu_user`, `cpu_system`: cgroup > rusage > /proc tree, because the
+///   run's root reaps every process of the run (its PID namespace makes it the reaper), so its
+///   rusage is complete and exact to the microsecond, while /proc sums tick-sampled counters of
+///   the processes still alive at the last read;
+/// - `cpu_percent` is derived last: cpu_time / wall_time × 100 (for a service: over its lifetime).
+///
+/// A metric no source measured keeps the reason of the best source that said why.
+public struct FigureAssembler: Sendable {
+    private var offers: [FigureSource: Figures] = [:]
+
+    public init() {}
+
+    /// What `source` measured. One offer per source: a second one is merged (first value kept).
+    public mutating func offer(_ figures: Figures, from source: FigureSource) {
+        offers[source, default: Figures()].merge(figures)
+    }
+
+    /// The sources, best first, that may supply `metric`.
+    public static func precedence(_ metric: String) -> [FigureSource] {
+        switch metric {
+        case Metric.cpuTime.rawValue, Metric.cpuUser.rawValue, Metric.cpuSystem.rawValue:
+            return [.cgroup, .rusage, .procTree]
+        default:
+            return FigureSource.allCases
+        }
+    }
+
+    /// Every figure once, with its source. `cpuPercentOver`: the seconds cpu_percent is taken over
+    /// when it is not the run's wall_time (a service's lifetime), with how that was measured.
+    public func assemble(cpuPercentOver span: (seconds: Double, what: String)? = nil) -> Figures {
+        var names = Set<String>()
+        for f in offers.values { names.formUnion(f.metrics.keys); names.formUnion(f.unmeasured.keys) }
+        var out = Figures()
+        for name in names.sorted() {
+            let order = Self.precedence(name).compactMap { offers[$0] }
+            if let best = order.first(where: { $0.metrics[name] != nil }) {
+                out.metrics[name] = best.metrics[name]
+                out.sources[name] = best.sources[name]
+            } else if let why = order.lazy.compactMap({ $0.unmeasured[name] }).first {
+                out.unmeasured[name] = why
+            }
+        }
+        Self.deriveCPUPercent(&out, span: span)
+        return out
+    }
+
+    /// cpu_percent = cpu_time / wall_time × 100 (or over `span`), once both are known.
+    static func deriveCPUPercent(_ f: inout Figures, span: (seconds: Double, what: String)?) {
+        let key = Metric.cpuPercent.rawValue
+        guard f.metrics[key] == nil else { return }
+        let wall = span?.seconds ?? f.metrics[Metric.wallTime.rawValue]
+        guard let wall else { return }   // the workload never ran: no span to take it over
+        let what = span?.what ?? "wall_time"
+        if let cpu = f.metrics[Metric.cpuTime.rawValue], wall > 0 {
+            f.metrics[key] = cpu / wall * 100
+            f.sources[key] = "cpu_time / \(what) × 100"
+            f.unmeasured[key] = nil
+        } else if wall <= 0 {
+            f.unmeasured[key] = "\(what) is 0"
+        } else {
+            f.unmeasured[key] = "no cpu_time: " + (f.unmeasured[Metric.cpuTime.rawValue] ?? "not measured")
+        }
+    }
+}

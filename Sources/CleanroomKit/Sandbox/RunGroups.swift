@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The cgroups of one run. Without services: one group (today's layout, no extra cost). With
+/// services: a parent group R that never holds a process, the workload's leaf `R/workload` (the
+/// init and the workload; the run's limits; what the Sampler reads) and one unlimited leaf
+/// `R/svc-NAME` per service.
+struct RunGroups {
+    var parent: CgroupGroup?
+    var workload: CgroupGroup
+    var services: [CgroupGroup]
+
+    /// `limitedDevice`: the device holding cwd (disk rate limits); `devices`: every device whose
+    /// I/O must be counted (v1 blkio needs a rule on each).
+    static func make(_ backend: CgroupBackend, runID: String, limits: Limits, devices: [BlockDevice],
+                     limitedDevice: BlockDevice?, services: [ServicePlan]) throws -> RunGroups {
+        let device = limitedDevice
+        guard !services.isEmpty else {
+            return RunGroups(parent: nil, workload: try backend.create(name: runID, limits: limits, device: device, counting: devices),
+                             services: [])
+        }
+        let parent = try backend.createParent(name: runID)
+        var made: [CgroupGroup] = []
+        do {
+            let w = try backend.create(name: runID + "/workload", limits: limits, device: device, counting: devices)
+            made.append(w)
+            for s in services {
+                // Services are not limited: the limits are the workload's, and a service starved
+                // by them would make the workload's figures lie. `devices` keep v1 I/O counting on.
+                made.append(try backend.create(name: runID + "/svc-" + s.name, limits: Limits(), device: nil, counting: devices))
+            }
+            return RunGroups(parent: parent, workload: w, services: Array(made.dropFirst()))
+        } catch {
+            for g in made.reversed() { _ = backend.remove(g) }
+            _ = backend.remove(parent)
+            throw error
+        }
+    }
+
+    /// Removes the leaves, then the parent; returns what could not be removed.
+    func remove(_ backend: CgroupBackend) -> [String] {
+        var failed: [String] = []
+        for g in services { failed += backend.remove(g) }
+        failed += backend.remove(workload)
+        if let p = parent { failed += backend.remove(p) }
+        return failed
+    }
+}
+
+extension CgroupGroup {
+    /// The files the child itself writes "0" to, to join this group: v1 `tasks` (moving the
+    /// calling thread skips the RCU grace period a `cgroup.procs` move waits for), the cgroup2
+    /// `cgroup.procs` of groups not entered by CLONE_INTO_CGROUP.
+    func childJoinFiles(v1: Bool) -> [String] {
+        let joins = procsFiles.filter { $0 != (cloneInto ?? "") + "/cgroup.procs" }
+        return v1 ? joins.map { String($0.dropLast("cgroup.procs".count)) + "tasks" } : joins
+    }
+}

@@ -1,0 +1,148 @@
+import CSpawn
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The memory behind one C config (`cspawn_config`, `cspawn_service`): strings, NULL-terminated
+/// string arrays and int arrays, copied once into malloc'ed blocks that live until the arena is
+/// freed — after `cspawn_start` returned (the child has its own copy of memory after clone).
+final class CArena {
+    private var blocks: [UnsafeMutableRawPointer] = []
+
+    deinit { for b in blocks { free(b) } }
+
+    /// A NUL-terminated copy of `s`.
+    func string(_ s: String) -> UnsafeMutablePointer<CChar> {
+        let p = strdup(s)!
+        blocks.append(UnsafeMutableRawPointer(p))
+        return p
+    }
+
+    /// A copy of `list` in one block.
+    func array<T>(_ list: [T]) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, list.count))
+        blocks.append(UnsafeMutableRawPointer(p))
+        // allocate() memory is freed with free(): Swift's allocator is malloc on Linux.
+        p.initialize(from: list, count: list.count)
+        return p
+    }
+
+    /// argv/envp style: the strings, then NULL.
+    func strings(_ list: [String]) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
+        array(list.map { Optional(string($0)) } + [nil])
+    }
+
+    /// `const char *const *` style: the strings, then NULL.
+    func constStrings(_ list: [String]) -> UnsafeMutablePointer<UnsafePointer<CChar>?> {
+        array(list.map { Optional(UnsafePointer(string($0))) } + [nil])
+    }
+}
+
+/// The kernel-side plan of one run, as `Sandbox` decided it from the request and the host.
+struct SpawnPlan {
+    var exe: String
+    var argv: [String]
+    var env: [String]
+    var cwd: String
+    var namespaces: Int32
+    var filesystem: FilesystemMode
+    var hostname: String
+    var rlimits: [cspawn_rlimit]
+    var program: SeccompProgram?
+    var hasServices: Bool
+
+    var useInit: Bool { namespaces & Int32(CSPAWN_NEWPID) != 0 }
+
+    var fsMode: Int32 {
+        guard namespaces & Int32(CSPAWN_NEWNS) != 0 else { return CSPAWN_FS_HOST }
+        switch filesystem {
+        case .host: return CSPAWN_FS_HOST
+        case .privateTmp: return CSPAWN_FS_PRIVATE_TMP
+        case .readonly: return CSPAWN_FS_READONLY
+        }
+    }
+
+    /// The C config for `cspawn_start`, its memory in `arena`.
+    func config(_ arena: CArena, pipes: RunPipes, joins: [String], cloneInto: Int32,
+                uidMap: String?, gidMap: String?) -> cspawn_config {
+        var cfg = cspawn_config()
+        cfg.path = UnsafePointer(arena.string(exe))
+        cfg.argv = UnsafePointer(arena.strings(argv))
+        cfg.envp = UnsafePointer(arena.strings(env))
+        cfg.cwd = UnsafePointer(arena.string(cwd))
+        cfg.namespaces = namespaces
+        cfg.use_init = useInit ? 1 : 0
+        cfg.fs_mode = fsMode
+        cfg.cwd_in_tmp = (cwd == "/tmp" || cwd.hasPrefix("/tmp/")) ? 1 : 0
+        cfg.mount_proc = 1
+        cfg.loopback_up = 1
+        cfg.hostname = UnsafePointer(arena.string(hostname))
+        cfg.cgroup_procs = joins.isEmpty ? nil : UnsafePointer(arena.constStrings(joins))
+        cfg.cgroup_fd = cloneInto
+        cfg.stdout_fd = pipes.stdout.write
+        cfg.stderr_fd = pipes.stderr.write
+        cfg.metrics_fd = pipes.metrics
+        cfg.seccomp_filter = program.map { UnsafeRawPointer($0.filter) }
+        cfg.seccomp_len = program?.length ?? 0
+        cfg.seccomp_listener = pipes.notify.write >= 0 ? 1 : 0
+        cfg.notify_sock = pipes.notify.write
+        cfg.exec_pipe = pipes.exec.write
+        cfg.status_pipe = pipes.status.write
+        cfg.rlimits = rlimits.isEmpty ? nil : UnsafePointer(arena.array(rlimits))
+        cfg.nrlimits = Int32(rlimits.count)
+        cfg.no_new_privs = 1
+        cfg.gate_fd = pipes.gate.read
+        cfg.uid_map = uidMap.map { UnsafePointer(arena.string($0)) }
+        cfg.gid_map = gidMap.map { UnsafePointer(arena.string($0)) }
+        cfg.announce_setup = hasServices ? 1 : 0
+        cfg.linger = hasServices ? 1 : 0
+        cfg.trace = SpawnTrace.enabled ? 1 : 0
+        return cfg
+    }
+}
+
+/// The descriptors of one run: output pipes, the exec and status pipes (child → us), the seccomp
+/// listener socket, the gate (us → init), the metrics file. Closed when the run is over; the
+/// child's ends are closed right after the clone, which is what makes EOFs mean something.
+final class RunPipes {
+    struct Pair { var read: Int32 = -1; var write: Int32 = -1 }
+    var stdout = Pair(), stderr = Pair(), exec = Pair(), status = Pair(), notify = Pair(), gate = Pair()
+    var metrics: Int32 = -1
+    /// Other descriptors the run owns (the CLONE_INTO_CGROUP dir, pidfd, the seccomp listener).
+    private var extra: [Int32] = []
+
+    deinit { closeAll() }
+
+    static func pipe() throws -> Pair {
+        var p: [Int32] = [-1, -1]
+        guard cspawn_pipe_cloexec(&p) == 0 else { throw SandboxError.system(.last("pipe2", "")) }
+        return Pair(read: p[0], write: p[1])
+    }
+
+    func own(_ fd: Int32) { if fd >= 0 { extra.append(fd) } }
+
+    /// Closes `fd` if this run owns it, and forgets it.
+    func close(_ fd: Int32) {
+        guard fd >= 0 else { return }
+        for kp in [\RunPipes.stdout, \.stderr, \.exec, \.status, \.notify, \.gate] {
+            if self[keyPath: kp].read == fd { self[keyPath: kp].read = -1 }
+            if self[keyPath: kp].write == fd { self[keyPath: kp].write = -1 }
+        }
+        if metrics == fd { metrics = -1 }
+        extra.removeAll { $0 == fd }
+        _ = Glibc.close(fd)
+    }
+
+    /// The child's ends (and the metrics file it inherited), closed in the parent after clone.
+    func closeChildEnds() {
+        for fd in [stdout.write, stderr.write, exec.write, status.write, notify.write, metrics, gate.read] { close(fd) }
+    }
+
+    func closeAll() {
+        for p in [stdout, stderr, exec, status, notify, gate] { for fd in [p.read, p.write] where fd >= 0 { _ = Glibc.close(fd) } }
+        if metrics >= 0 { _ = Glibc.close(metrics) }
+        for fd in extra { _ = Glibc.close(fd) }
+        stdout = Pair(); stderr = Pair(); exec = Pair(); status = Pair(); notify = Pair(); gate = Pair()
+        metrics = -1; extra = []
+    }
+}
