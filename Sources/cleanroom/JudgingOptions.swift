@@ -17,7 +17,7 @@ struct JudgingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("SQLite history database (also $CLEANROOM_HISTORY).", valueName: "FILE"))
     var history: String?
 
-    @Flag(help: "no_data objectives fail the gate, and anything asked for but not enforced exits 3.")
+    @Flag(help: "no_data objectives fail the gate, anything asked for but not enforced exits 3, and timing objectives on runs measured under host contention are inconclusive.")
     var strict = false
 
     /// --history, else $CLEANROOM_HISTORY.

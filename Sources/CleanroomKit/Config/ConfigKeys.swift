@@ -10,7 +10,7 @@ enum ConfigKeys {
                            "limits", "sandbox", "services", "metrics_from"]
     static let limits = ["memory", "cpus", "pids", "disk_read_rate", "disk_write_rate"]
     static let sandbox = ["network", "seccomp", "filesystem"]
-    static let service = ["name", "command", "ready", "ready_timeout", "env", "cwd"]
+    static let service = ["name", "command", "ready", "ready_timeout", "env", "cwd", "limits"]
     static let ready = ["tcp", "http", "log"]
     static let metricsFrom = ["format", "path", "stdout", "service", "port", "url"]
     static let slo = ["name", "workload", "objective", "level", "noise"]

@@ -48,7 +48,12 @@ enum ObjectiveLexer {
             }
             if isWordStart(ch) {
                 var j = i + 1
-                while isWordBody(j) { j += 1 }
+                while true {
+                    if isWordBody(j) { j += 1; continue }
+                    // A custom metric's tag set, `custom.latency{op=set}`: one word up to its `}`.
+                    if j < c.count, c[j] == "{", let close = c[j...].firstIndex(of: "}") { j = close + 1; continue }
+                    break
+                }
                 add(.word(String(c[i..<j])), j - i)
             } else if isDigit(i) || (ch == "." && isDigit(i + 1)) {
                 var j = i

@@ -84,8 +84,12 @@ public struct ServicePlan: Equatable, Sendable {
     public var readyTimeout: Double
     public var env: [String: String]
     public var cwd: String?
-    public init(name: String, command: [String], ready: ReadyCheck, readyTimeout: Double = Defaults.readyTimeout, env: [String: String] = [:], cwd: String? = nil) {
+    /// The service's own limits (same keys as a workload's); none by default.
+    public var limits: Limits
+    public init(name: String, command: [String], ready: ReadyCheck, readyTimeout: Double = Defaults.readyTimeout, env: [String: String] = [:], cwd: String? = nil,
+                limits: Limits = Limits()) {
         self.name = name; self.command = command; self.ready = ready; self.readyTimeout = readyTimeout; self.env = env; self.cwd = cwd
+        self.limits = limits
     }
 }
 

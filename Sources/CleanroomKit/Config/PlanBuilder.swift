@@ -369,11 +369,18 @@ struct PlanBuilder {
         if let n = o["env"]?.value { if let e = d.env(n, path + ".env") { env = e } else { ok = false } }
         var cwd: String?
         if let n = o["cwd"]?.value { if let s = d.string(n, path + ".cwd") { cwd = d.resolve(s) } else { ok = false } }
+        var svcLimits = Limits()
+        if let n = o["limits"]?.value {
+            if let l = d.object(n, path + ".limits", allowed: ConfigKeys.limits, kind: "limits",
+                                example: "e.g. {\"memory\": \"256MiB\", \"cpus\": 0.5}") {
+                svcLimits = limits(l, path + ".limits")
+            } else { ok = false }
+        }
         guard ok, let name, let command, let ready else {
             // Keep the name so that objectives on svc.NAME are not also reported as unknown.
             return name.map { ServicePlan(name: $0, command: ["false"], ready: .tcp(port: 1)) }
         }
-        return ServicePlan(name: name, command: command, ready: ready, readyTimeout: readyTimeout, env: env, cwd: cwd)
+        return ServicePlan(name: name, command: command, ready: ready, readyTimeout: readyTimeout, env: env, cwd: cwd, limits: svcLimits)
     }
 
     func readyCheck(_ node: JSONNode, _ path: String) -> ReadyCheck? {

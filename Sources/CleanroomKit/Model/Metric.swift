@@ -34,6 +34,9 @@ public enum Metric: String, Codable, Sendable, CaseIterable {
     case cpuThrottledTime = "cpu_throttled_time"
     case memoryPeak = "memory_peak"
     case memoryAvg = "memory_avg"
+    case rssPeak = "rss_peak"
+    case anonPeak = "anon_peak"
+    case maxRSS = "max_rss"
     case diskReadBytes = "disk_read_bytes"
     case diskWriteBytes = "disk_write_bytes"
     case netRxBytes = "net_rx_bytes"
@@ -42,16 +45,18 @@ public enum Metric: String, Codable, Sendable, CaseIterable {
     case cpuPressure = "cpu_pressure"
     case memoryPressure = "memory_pressure"
     case ioPressure = "io_pressure"
+    case hostCPUPressure = "host_cpu_pressure"
+    case stealTime = "steal_time"
     case exitCode = "exit_code"
 
     public var dimension: Dimension {
         switch self {
         case .wallTime, .startupTime, .cpuTime, .cpuUser, .cpuSystem, .cpuThrottledTime,
-             .cpuPressure, .memoryPressure, .ioPressure:
+             .cpuPressure, .memoryPressure, .ioPressure, .hostCPUPressure, .stealTime:
             return .duration
         case .cpuPercent, .cpuPercentPeak:
             return .percent
-        case .memoryPeak, .memoryAvg, .diskReadBytes, .diskWriteBytes, .netRxBytes, .netTxBytes:
+        case .memoryPeak, .memoryAvg, .rssPeak, .anonPeak, .maxRSS, .diskReadBytes, .diskWriteBytes, .netRxBytes, .netTxBytes:
             return .bytes
         case .pidsPeak, .exitCode:
             return .count
@@ -94,8 +99,8 @@ public enum MetricRef: Hashable, Codable, Sendable, CustomStringConvertible {
     /// anything else (the config validator turns that into a diagnostic with a hint).
     public init?(key: String) {
         if key.hasPrefix("custom.") {
-            let name = String(key.dropFirst("custom.".count))
-            guard !name.isEmpty else { return nil }
+            // A tag set (`custom.latency{op=set}`) is put in the order the series names use.
+            guard let name = CustomTags.canonical(String(key.dropFirst("custom.".count))), !name.isEmpty else { return nil }
             self = .custom(name)
         } else if key.hasPrefix("svc.") {
             let rest = key.dropFirst("svc.".count)

@@ -41,6 +41,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case index, warmup, outcome, signal, detail, metrics, unmeasured, sources, samples, custom, output, services
+        case contention
         case exitCode = "exit_code"
         case seccompDenied = "seccomp_denied"
         case customMalformed = "custom_malformed"
@@ -82,7 +83,13 @@ public struct RunRecord: Codable, Sendable, Equatable {
         try c.encodeIfPresent(customMalformed, forKey: .customMalformed)
         try c.encodeIfPresent(output, forKey: .output)
         if !services.isEmpty { try c.encode(services, forKey: .services) }
+        try c.encodeIfPresent(contention, forKey: .contention)
     }
+
+    /// Why this run counts as measured on a contended host (`Contention.reason`), nil when it
+    /// does not. Derived from `metrics`, so a re-read report says the same; written to
+    /// report.json as `"contention"`.
+    public var contention: String? { Contention.reason(metrics: metrics) }
 
     /// The value of a metric for this run: builtin and service metrics from `metrics`
     /// (`exit_code` from the record), custom metrics are series and not answered here.
@@ -102,14 +109,22 @@ public struct Samples: Codable, Sendable, Equatable {
     public var t: [Double]
     public var cpuPercent: [Double]
     public var memory: [Double]
+    /// The sampling interval asked for, s. `t` holds the real times, which drift from multiples
+    /// of it when the host is loaded; charts break their lines at gaps over 2 intervals.
+    public var interval: Double?
+    /// Ticks of the schedule that passed without a sample (the sampler thread woke too late).
+    public var missedIntervals: Int?
 
-    public init(t: [Double] = [], cpuPercent: [Double] = [], memory: [Double] = []) {
+    public init(t: [Double] = [], cpuPercent: [Double] = [], memory: [Double] = [],
+                interval: Double? = nil, missedIntervals: Int? = nil) {
         self.t = t; self.cpuPercent = cpuPercent; self.memory = memory
+        self.interval = interval; self.missedIntervals = missedIntervals
     }
 
     enum CodingKeys: String, CodingKey {
-        case t, memory
+        case t, memory, interval
         case cpuPercent = "cpu_percent"
+        case missedIntervals = "missed_intervals"
     }
 }
 
@@ -143,8 +158,11 @@ public struct ServiceRecord: Codable, Sendable, Equatable {
     public var unmeasured: [String: String]?
     public var outcome: Outcome?
     public var detail: String?
+    /// The service's own CPU and memory over time (its cgroup), t since the workload's exec.
+    public var samples: Samples?
     public init(metrics: [String: Double] = [:], unmeasured: [String: String]? = nil,
-                outcome: Outcome? = nil, detail: String? = nil) {
+                outcome: Outcome? = nil, detail: String? = nil, samples: Samples? = nil) {
         self.metrics = metrics; self.unmeasured = unmeasured; self.outcome = outcome; self.detail = detail
+        self.samples = samples
     }
 }

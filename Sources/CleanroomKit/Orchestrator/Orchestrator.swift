@@ -218,6 +218,8 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
             }
             return oneRun(warmup: warmup) && oneRun(warmup: warmup, variant: base)
         }
+        /// Per objective (index in `slos`): the extra runs added while it was within noise.
+        var drove: [Int: Int] = [:]
 
         // After a signal, a workload that has not started yet runs nothing, its setup included:
         // it stays in the report with no runs (its objectives are no_data).
@@ -235,8 +237,10 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
                 // Noise: while an objective's interval straddles its threshold, add measured runs.
                 while going, measured < w.maxRepeat, !interrupts.isInterrupted {
                     report.stats = judge.stats(for: report.runs)
-                    let pending = slos.filter { evaluateExpanded($0).contains { $0.needsMoreRuns } }
+                    let pendingIndices = slos.indices.filter { evaluateExpanded(slos[$0]).contains { $0.needsMoreRuns } }
+                    let pending = pendingIndices.map { slos[$0] }
                     guard !pending.isEmpty else { break }
+                    for k in pendingIndices { drove[k, default: 0] += 1 }
                     progress.runsAdded(w.name, total: measured + 1,
                                        reason: "\(pending.map(\.name).joined(separator: ", ")) within noise of the threshold")
                     going = nextRun(warmup: false)
@@ -265,11 +269,15 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
         report.stats = judge.stats(for: report.runs)
         report.noise = NoiseFigures.compute(report, slos: slos, maxRepeat: w.maxRepeat)
         for warning in NoiseFigures.warnings(report, slos: slos) { progress.message("  warning: \(warning)") }
-        let added = max(0, measured - w.repeatCount)
-        let results = slos.flatMap { slo -> [ObjectiveResult] in
+        // "runs added" belongs to the objectives whose noise asked for them, not to every
+        // objective of the workload (a min/max objective never adds runs).
+        let results = slos.enumerated().flatMap { k, slo -> [ObjectiveResult] in
             evaluateExpanded(slo).map { j in
                 var r = j.result
-                if r.ci != nil || added > 0 { r.runsAdded = added }
+                let mine = drove[k] ?? 0
+                if r.ci != nil || mine > 0 { r.runsAdded = mine }
+                Contention.review(&r, metric: slo.objective.metric, runs: report.runs, strict: options.strict)
+                ServiceObjectiveReview.review(&r, metric: slo.objective.metric, runs: report.runs)
                 return r
             }
         }

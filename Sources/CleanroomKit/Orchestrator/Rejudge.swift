@@ -44,6 +44,11 @@ public enum Rejudge {
                 // A glob objective's results were saved one per metric: keep which metric each is.
                 if r.metric == nil, old.objective == r.objective { r.metric = old.metric }
             }
+            if let slo = slos.first(where: { $0.name == r.name }),
+               let w = out.workloads.first(where: { $0.name == r.workload }) {
+                Contention.review(&r, metric: slo.objective.metric, runs: w.runs, strict: strict)
+                ServiceObjectiveReview.review(&r, metric: slo.objective.metric, runs: w.runs)
+            }
             return r
         }
         out.verdict = Judge.verdict(results: out.slos,

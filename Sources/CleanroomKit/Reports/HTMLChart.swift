@@ -11,6 +11,9 @@ struct HTMLChart {
         var emphasised: Bool
         /// Index into the palette (`s0`…`s7` CSS classes).
         var colour: Int
+        /// Indices of `t` where a new line starts: the sampler missed more than 2 intervals
+        /// before that sample, so nothing measured joins it to the previous one.
+        var breaks: Set<Int> = []
     }
 
     var id: String
@@ -47,6 +50,30 @@ struct HTMLChart {
             }
         }
         return (ot, ov)
+    }
+
+    /// Splits a sampled series where consecutive samples are more than 2 intervals apart, then
+    /// downsamples each piece (its share of `maxPoints`), so a line is never drawn across a gap
+    /// in the measurements. `interval` nil: the median spacing of the samples.
+    static func segmented(t: [Double], v: [Double], interval: Double?, maxPoints: Int)
+        -> (t: [Double], v: [Double], breaks: Set<Int>) {
+        let n = min(t.count, v.count)
+        guard n > 1 else { return (Array(t.prefix(n)), Array(v.prefix(n)), []) }
+        let step = interval ?? {
+            let d = (1..<n).map { t[$0] - t[$0 - 1] }.sorted()
+            return d[d.count / 2]
+        }()
+        var starts = [0]
+        if step > 0 { for i in 1..<n where t[i] - t[i - 1] > 2 * step { starts.append(i) } }
+        var ot: [Double] = [], ov: [Double] = [], breaks: Set<Int> = []
+        for (k, a) in starts.enumerated() {
+            let b = k + 1 < starts.count ? starts[k + 1] : n
+            let share = max(4, maxPoints * (b - a) / n)
+            let d = downsample(t: Array(t[a..<b]), v: Array(v[a..<b]), maxPoints: share)
+            if k > 0 { breaks.insert(ot.count) }
+            ot += d.t; ov += d.v
+        }
+        return (ot, ov, breaks)
     }
 
     /// Axis ticks from 0 to at least `max` with a 1-2-2.5-5 step.
@@ -123,17 +150,29 @@ struct HTMLChart {
         // Emphasised series last, so they are drawn on top.
         for sr in series.sorted(by: { !$0.emphasised && $1.emphasised }) {
             let n = min(sr.t.count, sr.v.count)
-            var pts = ""
-            pts.reserveCapacity(n * 12)
-            for i in 0..<n where sr.t[i].isFinite && sr.v[i].isFinite {
-                if !pts.isEmpty { pts += " " }
-                pts += f(x(sr.t[i])) + "," + f(y(sr.v[i]))
-            }
             if n == 1 {   // a single sample: a dot, since a polyline of one point draws nothing
                 s += "<circle class=\"dot s\(sr.colour % 8)\" cx=\"\(f(x(sr.t[0])))\" cy=\"\(f(y(sr.v[0])))\" r=\"3\"/>"
                 continue
             }
-            s += "<polyline class=\"line s\(sr.colour % 8)\(sr.emphasised ? " em" : "")\" points=\"\(pts)\"><title>\(HTMLReport.escape(sr.label))</title></polyline>"
+            // One polyline per stretch without a gap; a stretch of one sample is a dot.
+            var pieces: [[Int]] = [[]]
+            for i in 0..<n {
+                if sr.breaks.contains(i), !pieces[pieces.count - 1].isEmpty { pieces.append([]) }
+                if sr.t[i].isFinite && sr.v[i].isFinite { pieces[pieces.count - 1].append(i) }
+            }
+            for piece in pieces where !piece.isEmpty {
+                if piece.count == 1 {
+                    s += "<circle class=\"dot s\(sr.colour % 8)\" cx=\"\(f(x(sr.t[piece[0]])))\" cy=\"\(f(y(sr.v[piece[0]])))\" r=\"2.6\"/>"
+                    continue
+                }
+                var pts = ""
+                pts.reserveCapacity(piece.count * 12)
+                for i in piece {
+                    if !pts.isEmpty { pts += " " }
+                    pts += f(x(sr.t[i])) + "," + f(y(sr.v[i]))
+                }
+                s += "<polyline class=\"line s\(sr.colour % 8)\(sr.emphasised ? " em" : "")\" points=\"\(pts)\"><title>\(HTMLReport.escape(sr.label))</title></polyline>"
+            }
             // A short run has few samples: mark them, so two points joined by a line are not
             // read as a measured slope between them.
             if n <= Self.markSamplesUpTo {

@@ -161,6 +161,7 @@ public enum HTMLReport {
         }
         s += "<p class=\"muted\">\(measured.count) measured run\(measured.count == 1 ? "" : "s")\(warm > 0 ? ", \(warm) warmup (not measured, not charted)" : "") \(outcomes.joined(separator: " "))</p>"
         s += charts(w, index: i, options: options)
+        s += HTMLServiceCharts.render(w, index: i, options: options)
         s += HTMLTrend.section(options.trends[w.name], workload: w.name, index: i)
         s += statsTable(w, index: i)
         s += runsTable(w, index: i)
@@ -202,8 +203,10 @@ public enum HTMLReport {
         func series(_ pick: (Samples) -> [Double]) -> [HTMLChart.Series] {
             chosen.enumerated().map { k, pair in
                 let (run, label) = pair
-                let d = HTMLChart.downsample(t: run.samples!.t, v: pick(run.samples!), maxPoints: perSeries)
-                return HTMLChart.Series(label: label, t: d.t, v: d.v, emphasised: run.index == median.index && chosen.count > 1, colour: k)
+                let d = HTMLChart.segmented(t: run.samples!.t, v: pick(run.samples!), interval: run.samples!.interval,
+                                            maxPoints: perSeries)
+                return HTMLChart.Series(label: label, t: d.t, v: d.v, emphasised: run.index == median.index && chosen.count > 1,
+                                        colour: k, breaks: d.breaks)
             }
         }
         let cpu = HTMLChart(id: "w\(i)-cpu", title: "CPU of \(w.name)",
@@ -224,6 +227,10 @@ public enum HTMLReport {
         if fewest <= HTMLChart.markSamplesUpTo {
             let most = chosen.map { $0.0.samples!.t.count }.max() ?? 0
             note += " \(fewest == most ? "\(fewest)" : "\(fewest)–\(most)") sample\(most == 1 ? "" : "s") per run: the dots are the samples; the lines only join them."
+        }
+        let missed = chosen.map { $0.0.samples!.missedIntervals ?? 0 }.reduce(0, +)
+        if missed > 0 {
+            note += " The sampler missed \(missed) interval\(missed == 1 ? "" : "s") (a busy host): lines break where samples are more than 2 intervals apart."
         }
         s += "</ul><p class=\"muted small\">\(escape(note))</p>"
         return s
@@ -249,6 +256,7 @@ public enum HTMLReport {
 
     static let runColumns: [(Metric, String)] = [
         (.wallTime, "Wall"), (.cpuTime, "CPU time"), (.cpuPercent, "CPU %"), (.memoryPeak, "Memory peak"),
+        (.rssPeak, "RSS peak (Pss)"),
         (.diskReadBytes, "Disk read"), (.diskWriteBytes, "Disk write"), (.pidsPeak, "PIDs peak"),
     ]
 
@@ -281,6 +289,7 @@ public enum HTMLReport {
             s += "<tr\(r.warmup ? " class=\"warmup\"" : "")><th scope=\"row\" class=\"num\">\(r.index)\(r.warmup ? " <span class=\"badge muted\">warmup</span>" : "")</th>"
             s += "<td><span class=\"badge \(r.outcome == .ok ? "pass" : "fail")\">\(r.outcome.rawValue)</span>"
             if let d = r.detail { s += "<span class=\"reason\">\(escape(d))</span>" }
+            if let c = r.contention { s += "<span class=\"badge warnlvl\">contended</span><span class=\"reason\">\(escape(c))</span>" }
             s += "</td><td class=\"num\">\(r.exitCode.map(String.init) ?? r.signal.map(escape) ?? "—")</td>"
             for (m, _) in runColumns {
                 if let v = r.metrics[m.rawValue], v.isFinite {

@@ -123,7 +123,8 @@ public enum JSONReport {
                     if (0..<n).contains(where: { !s.t[$0].isFinite || !s.cpuPercent[$0].isFinite || !s.memory[$0].isFinite })
                         || s.t.count != n || s.cpuPercent.count != n || s.memory.count != n {
                         let keep = (0..<n).filter { s.t[$0].isFinite && s.cpuPercent[$0].isFinite && s.memory[$0].isFinite }
-                        s = Samples(t: keep.map { s.t[$0] }, cpuPercent: keep.map { s.cpuPercent[$0] }, memory: keep.map { s.memory[$0] })
+                        s = Samples(t: keep.map { s.t[$0] }, cpuPercent: keep.map { s.cpuPercent[$0] }, memory: keep.map { s.memory[$0] },
+                                    interval: s.interval, missedIntervals: s.missedIntervals)
                         run.samples = s
                     }
                 }

@@ -8,6 +8,18 @@ import Foundation
 public enum MarkdownReport {
     /// How many objectives "worst regressions" lists.
     public static let worstCount = 5
+    /// How many passing objectives "closest passes" lists.
+    public static let closestPassCount = 3
+
+    private static func list(_ slos: [ObjectiveResult]) -> String {
+        var md = ""
+        for (i, s) in slos.enumerated() {
+            md += "\(i + 1). **\(escape(s.name))** on \(escape(s.workload)): \(ReportText.margin(s.margin)) "
+            md += "(\(ReportText.objectiveValue(s.observed, s)) vs "
+            md += "\(ReportText.objectiveValue(s.threshold, s)), \(statusWord(s)))\n"
+        }
+        return md
+    }
 
     public static func render(_ report: Report) -> String {
         var md = "## cleanroom: \(report.verdict.rawValue.uppercased())\n\n"
@@ -50,15 +62,19 @@ public enum MarkdownReport {
                 }
             }
 
-            let worst = report.slos.filter { $0.margin?.isFinite == true }
-                .sorted { $0.margin! < $1.margin! }.prefix(worstCount)
+            // Only what did not pass is a regression; the passes nearest their line are listed
+            // apart, so a reader never takes a comfortable pass for a problem.
+            let ranked = ReportText.objectivesByUrgency(report.slos)
+            let worst = ranked.filter { $0.status == .fail || $0.status == .inconclusive }.prefix(worstCount)
             if !worst.isEmpty {
-                md += "\n### Worst regressions\n\nObjectives closest to (or furthest past) their threshold, the most negative margin first.\n\n"
-                for (i, s) in worst.enumerated() {
-                    md += "\(i + 1). **\(escape(s.name))** on \(escape(s.workload)): \(ReportText.margin(s.margin)) "
-                    md += "(\(ReportText.objectiveValue(s.observed, s)) vs "
-                    md += "\(ReportText.objectiveValue(s.threshold, s)), \(statusWord(s)))\n"
-                }
+                md += "\n### Worst regressions\n\nFailing, inconclusive and warning objectives, the most urgent first.\n\n"
+                md += list(Array(worst))
+            }
+            let closest = report.slos.filter { $0.status == .pass && $0.margin?.isFinite == true }
+                .sorted { $0.margin! < $1.margin! }.prefix(closestPassCount)
+            if !closest.isEmpty {
+                md += "\n### Closest passes\n\nPassing objectives nearest their threshold.\n\n"
+                md += list(Array(closest))
             }
         }
 
@@ -70,6 +86,13 @@ public enum MarkdownReport {
                 let exit = r.exitCode.map(String.init) ?? r.signal.map(escape) ?? "—"
                 md += "| \(escape(w.name)) | \(r.index)\(r.warmup ? " (warmup)" : "") | \(r.outcome.rawValue) | \(exit) | \(escape(r.detail ?? "")) |\n"
             }
+        }
+
+        let contended = ReportText.contentionLines(report)
+        if !contended.isEmpty {
+            md += "\n### Measured under host contention\n\nOther work on the host competed for CPU during these runs: "
+            md += "their timing figures may be inflated (threshold in docs/metrics.md, \"Contention\").\n\n"
+            md += contended.map { "- \(escape($0))" }.joined(separator: "\n") + "\n"
         }
 
         let denied = report.workloads.compactMap { w -> String? in

@@ -175,6 +175,18 @@ enum ReportText {
         }.map(\.element)
     }
 
+    /// One line per workload with runs measured under host contention:
+    /// "build: 2 of 3 runs (run 1: host CPU pressure from other tasks 34 % …)".
+    static func contentionLines(_ r: Report) -> [String] {
+        r.workloads.compactMap { w in
+            let measured = w.runs.filter { !$0.warmup }
+            let flagged = measured.filter { $0.contention != nil }
+            guard let first = flagged.first else { return nil }
+            return "\(w.name): \(flagged.count) of \(measured.count) run\(measured.count == 1 ? "" : "s") "
+                + "(run \(first.index): \(first.contention!))"
+        }
+    }
+
     /// One-line explanation of a verdict.
     static func verdictSentence(_ r: Report) -> String {
         let failedRuns = r.workloads.reduce(0) { $0 + $1.runs.filter { !$0.warmup && $0.outcome != .ok }.count }

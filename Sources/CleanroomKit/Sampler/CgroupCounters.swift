@@ -11,6 +11,8 @@ public struct CgroupCounters {
     public enum Key: String, CaseIterable, Sendable {
         case cpuTime, cpuUser, cpuSystem, cpuThrottled
         case memoryPeak, memoryNow
+        /// Anonymous memory of the group now (memory.stat), sampled for `anon_peak`.
+        case anonNow
         case diskRead, diskWrite
         case pidsPeak, pidsNow
         case cpuPressure, memoryPressure, ioPressure
@@ -19,7 +21,7 @@ public struct CgroupCounters {
         /// Counters that accumulate from the cgroup's creation: figures are end − start.
         var isCumulative: Bool {
             switch self {
-            case .memoryPeak, .memoryNow, .pidsPeak, .pidsNow: return false
+            case .memoryPeak, .memoryNow, .anonNow, .pidsPeak, .pidsNow: return false
             default: return true
             }
         }
@@ -39,7 +41,7 @@ public struct CgroupCounters {
             case .cpuPressure: return .cpuPressure
             case .memoryPressure: return .memoryPressure
             case .ioPressure: return .ioPressure
-            case .memoryNow, .pidsNow, .oomKills: return nil
+            case .memoryNow, .anonNow, .pidsNow, .oomKills: return nil
             }
         }
     }
@@ -136,6 +138,7 @@ public struct CgroupCounters {
                                               scale: 1, source: "cgroup v1 memory.usage_in_bytes"))
             table[.oomKills] = .counter(Spec(path: d + "/memory.oom_control", parse: { KernelText.keyed($0, "oom_kill") },
                                              scale: 1, source: "cgroup v1 memory.oom_control oom_kill"))
+            table[.anonNow] = MemoryStat.anonSpec(v1Dir: d)
         } else if let u = unified, SysFS.exists(u + "/memory.current") {
             table[.memoryNow] = .counter(Spec(path: u + "/memory.current", parse: KernelText.single, scale: 1,
                                               source: "\(label) memory.current"))
@@ -144,10 +147,12 @@ public struct CgroupCounters {
                 : .absent("no memory.peak on this kernel (before 5.19)")
             table[.oomKills] = .counter(Spec(path: u + "/memory.events", parse: { KernelText.keyed($0, "oom_kill") },
                                              scale: 1, source: "\(label) memory.events oom_kill"))
+            table[.anonNow] = MemoryStat.anonSpec(v2Dir: u, label: label)
         } else {
             let why = paths.mode == .v2 ? "the memory controller is not enabled for the run's cgroup"
                                         : "no v1 memory controller group for the run"
             table[.memoryPeak] = .absent(why); table[.memoryNow] = .absent(why); table[.oomKills] = .absent(why)
+            table[.anonNow] = .absent(why)
         }
 
         // Disk: bytes that reached the block layer on behalf of the cgroup.

@@ -73,6 +73,7 @@ public struct CustomMetrics: Equatable, Sendable {
         var lastNameBytes: [UInt8] = [], lastName = ""
         var lastUnitBytes: [UInt8] = [], lastFactor = 1.0
         var hasLast = false
+        var lastTagged = false
         /// Values of `lastName` not yet moved into `values`.
         var current: [Double] = []
 
@@ -90,17 +91,28 @@ public struct CustomMetrics: Equatable, Sendable {
             case .failure(let e):
                 reject(line, lineNo, e.message)
             case .success(let l):
+                if let k = l.unknownKey {
+                    return reject(line, lineNo, "unknown key \"\(k)\" (a line holds name, value, unit and tags: {\"op\": \"set\"})")
+                }
                 guard let nameText = l.name else { return reject(line, lineNo, "no \"name\"") }
                 guard let value = l.value else { return reject(line, lineNo, "no numeric \"value\"") }
                 guard value.isFinite else { return reject(line, lineNo, "\"value\" is not a finite number") }
                 // Fast path: same name and unit as the previous good line (byte comparison only).
-                if hasLast, nameText.equals(lastNameBytes, in: line),
+                if hasLast, !lastTagged, l.tags == nil, nameText.equals(lastNameBytes, in: line),
                    l.unit.map({ $0.equals(lastUnitBytes, in: line) }) ?? lastUnitBytes.isEmpty {
                     current.append(value * lastFactor)
                     return
                 }
-                let name = nameText.string(line)
-                guard !name.isEmpty else { return reject(line, lineNo, "empty \"name\"") }
+                let base = nameText.string(line)
+                guard !base.isEmpty else { return reject(line, lineNo, "empty \"name\"") }
+                if base.contains(where: { "{},=".contains($0) }) {
+                    return reject(line, lineNo, "\"name\" may not contain { } , = (tags go in \"tags\")")
+                }
+                let name: String
+                switch CustomTags.seriesName(base, tags: l.tags ?? []) {
+                case .success(let n): name = n
+                case .failure(let e): return reject(line, lineNo, e.message)
+                }
                 let unit = l.unit?.string(line) ?? ""
                 guard let conv = convert(unit) else { return reject(line, lineNo, "unit \"\(unit)\" is not a unit") }
                 if let known = units[name], known != conv.base {
@@ -108,7 +120,8 @@ public struct CustomMetrics: Equatable, Sendable {
                 }
                 flush()
                 units[name] = conv.base
-                lastName = name; lastNameBytes = Array(name.utf8)
+                // A tagged series is never continued by the fast path (its name is not the bytes).
+                lastName = name; lastNameBytes = Array(base.utf8); lastTagged = l.tags != nil
                 lastUnitBytes = Array(unit.utf8); lastFactor = conv.factor
                 hasLast = true
                 current.append(value * conv.factor)
@@ -162,6 +175,10 @@ public struct CustomMetrics: Equatable, Sendable {
         var name: Text?
         var value: Double?
         var unit: Text?
+        /// `"tags": {"op": "set"}`, decoded (nil: no tags key).
+        var tags: [(String, String)]?
+        /// The first key that is none of name, value, unit, tags.
+        var unknownKey: String?
     }
 
     enum Text {
@@ -224,19 +241,26 @@ enum FlatJSON {
                 case .name: line.name = s
                 case .unit: line.unit = s
                 case .value: return .failure(LineError(message: "\"value\" is a string, not a number"))
-                case .other: break
+                case .tags: return .failure(LineError(message: "\"tags\" must be an object of strings"))
+                case .other: line.unknownKey = line.unknownKey ?? keyText.string(b)
                 }
             } else if c == 45 || KernelText.isDigit(c) {
                 guard let v = number(b, &i) else { return .failure(LineError(message: "invalid JSON (number)")) }
                 switch key {
                 case .value: line.value = v
-                case .name, .unit: return .failure(LineError(message: "\"\(key)\" is not a string"))
-                case .other: break
+                case .name, .unit, .tags: return .failure(LineError(message: "\"\(key)\" is not a string"))
+                case .other: line.unknownKey = line.unknownKey ?? keyText.string(b)
                 }
+            } else if c == 123, key == .tags {
+                guard let tags = tagObject(b, &i) else {
+                    return .failure(LineError(message: "\"tags\" must be an object of strings"))
+                }
+                line.tags = tags
             } else if c == 123 || c == 91 {
                 return .failure(.nested)
             } else if literal(b, &i, "true") || literal(b, &i, "false") || literal(b, &i, "null") {
-                if key == .value || key == .name { return .failure(LineError(message: "\"\(key)\" has the wrong type")) }
+                if key == .value || key == .name || key == .tags { return .failure(LineError(message: "\"\(key)\" has the wrong type")) }
+                if key == .other { line.unknownKey = line.unknownKey ?? keyText.string(b) }
             } else {
                 return .failure(LineError(message: "invalid JSON (value)"))
             }
@@ -268,7 +292,7 @@ enum FlatJSON {
     }
 
     enum Key: String {
-        case name, value, unit, other
+        case name, value, unit, tags, other
 
         init(_ t: CustomMetrics.Text, _ b: UnsafeBufferPointer<UInt8>) {
             switch t {
@@ -278,8 +302,32 @@ enum FlatJSON {
                 if sub.count == 4, KernelText.hasPrefix(sub, 0, "name") { self = .name }
                 else if sub.count == 5, KernelText.hasPrefix(sub, 0, "value") { self = .value }
                 else if sub.count == 4, KernelText.hasPrefix(sub, 0, "unit") { self = .unit }
+                else if sub.count == 4, KernelText.hasPrefix(sub, 0, "tags") { self = .tags }
                 else { self = .other }
             }
+        }
+    }
+
+    /// A flat object of strings at b[i] (the opening brace): the tags of a line.
+    static func tagObject(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> [(String, String)]? {
+        i += 1
+        var out: [(String, String)] = []
+        ws(b, &i)
+        if i < b.count, b[i] == 125 { i += 1; return out }
+        while true {
+            ws(b, &i)
+            guard let k = text(b, &i) else { return nil }
+            ws(b, &i)
+            guard i < b.count, b[i] == 58 else { return nil }
+            i += 1
+            ws(b, &i)
+            guard let v = text(b, &i) else { return nil }
+            out.append((k.string(b), v.string(b)))
+            ws(b, &i)
+            guard i < b.count else { return nil }
+            if b[i] == 44 { i += 1; continue }
+            if b[i] == 125 { i += 1; return out }
+            return nil
         }
     }
 
@@ -330,9 +378,53 @@ enum FlatJSON {
             return .failure(LineError(message: "invalid JSON"))
         }
         var l = Line()
+        l.unknownKey = obj.keys.sorted().first { !["name", "value", "unit", "tags"].contains($0) }
+        if let t = obj["tags"] {
+            guard let d = t as? [String: Any], d.values.allSatisfy({ $0 is String }) else {
+                return .failure(LineError(message: "\"tags\" must be an object of strings"))
+            }
+            l.tags = d.map { ($0.key, $0.value as! String) }
+        }
         l.name = (obj["name"] as? String).map { .decoded($0) }
         l.unit = (obj["unit"] as? String).map { .decoded($0) }
         if let v = obj["value"], !(v is Bool), let n = v as? NSNumber { l.value = n.doubleValue }
         return .success(l)
+    }
+}
+
+/// Tagged custom metrics: `{"name": "request_latency", "tags": {"op": "set"}, …}` is the series
+/// `request_latency{op=set}` (objectives: `p99(custom.request_latency{op=set})`). Tags are sorted
+/// by key, so the same set always gives the same name.
+public enum CustomTags {
+    /// The series name of `base` with `tags`; a failure when a key or value holds a character of
+    /// the name syntax (`{ } , =`), a key is empty or repeated.
+    static func seriesName(_ base: String, tags: [(String, String)]) -> Result<String, CustomMetrics.LineError> {
+        guard !tags.isEmpty else { return .success(base) }
+        var seen = Set<String>()
+        for (k, v) in tags {
+            guard !k.isEmpty else { return .failure(.init(message: "a tag has an empty key")) }
+            guard seen.insert(k).inserted else { return .failure(.init(message: "tag \"\(k)\" is repeated")) }
+            if (k + v).contains(where: { "{},=".contains($0) }) {
+                return .failure(.init(message: "tag \"\(k)\": keys and values may not contain { } , ="))
+            }
+        }
+        return .success(base + "{" + tags.sorted { $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: ",") + "}")
+    }
+
+    /// `NAME{b=2, a=1}` as written in an objective → `NAME{a=1,b=2}`, the name the series has;
+    /// nil when the braces do not hold `k=v` pairs.
+    public static func canonical(_ name: String) -> String? {
+        guard let open = name.firstIndex(of: "{") else { return name }
+        guard name.hasSuffix("}"), name.firstIndex(of: "}") == name.index(before: name.endIndex) else { return nil }
+        let base = String(name[..<open])
+        let inner = name[name.index(after: open)..<name.index(before: name.endIndex)]
+        var tags: [(String, String)] = []
+        for pair in inner.split(separator: ",", omittingEmptySubsequences: false) {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard kv.count == 2 else { return nil }
+            tags.append((kv[0].trimmingCharacters(in: .whitespaces), kv[1].trimmingCharacters(in: .whitespaces)))
+        }
+        guard !base.isEmpty, case .success(let n) = seriesName(base, tags: tags) else { return nil }
+        return n
     }
 }

@@ -13,6 +13,8 @@ public enum FigureSource: String, CaseIterable, Sendable {
     case rusage
     /// CLOCK_MONOTONIC stamps of the spawn path (startup_time, wall_time).
     case clock
+    /// The host's own counters over the run (`/proc/pressure/cpu`, `/proc/stat` steal): contention.
+    case host
 }
 
 /// Picks each figure of a run from the sources that measured it, by an explicit precedence per

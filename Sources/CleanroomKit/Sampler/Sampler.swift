@@ -15,6 +15,10 @@ public struct SamplerResult {
     public var samplerCPUTime: Double
     /// Samples taken.
     public var sampleCount: Int { samples.t.count }
+    /// Walks of the processes' smaps_rollup/status (rss_peak, max_rss) and their CPU cost, s:
+    /// part of `samplerCPUTime`, paced by `ProcessMemory.cpuBudget`.
+    public var memoryWalks: Int = 0
+    public var memoryWalkCPUTime: Double = 0
 }
 
 /// Samples a running workload from a dedicated thread at a fixed interval (default 50 ms):
@@ -29,6 +33,12 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
     public let network: NetworkMode
     public let snapshot: Snapshot
 
+    /// Whether the sampler thread asks for a higher priority and a tight timer slack
+    /// (`SamplerThreadTuning`); off only to measure what they buy (bench, tests).
+    var tuneThread = true
+    /// Called on the sampler thread after each sample with the number taken (tests stall it here).
+    var onSample: ((Int) -> Void)?
+
     private let stopSignal = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private var thread: Thread?
@@ -36,7 +46,9 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
     private var rootIsInit = false
     private var origin: UInt64 = 0
     // Written by the sampler thread before `finished` is signalled, read after.
-    private var threadOutput: (samples: Samples, figures: [FigureSource: Figures], cpu: Double)?
+    private var threadOutput: (samples: Samples, figures: [FigureSource: Figures], cpu: Double, memoryWalks: ProcessMemory.Peaks)?
+    /// Host CPU pressure and steal at the start (the contention signal).
+    private let hostAtStart: HostContention
 
     /// Takes the start snapshot of the run's cgroup: call after creating it, before spawning.
     /// `interval` in seconds (the `sampling` setting); `network` as the run's sandbox has it.
@@ -45,6 +57,7 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         self.interval = max(interval, 0.001)
         self.network = network
         self.snapshot = Snapshot.take(paths: paths)
+        self.hostAtStart = HostContention.read()
     }
 
     /// Starts sampling `rootPID` (the workload, or the sandbox's init holding the run's namespaces).
@@ -67,74 +80,85 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         var samples = Samples()
         var figures: [FigureSource: Figures] = [:]
         var selfCPU = 0.0
+        var walks = ProcessMemory.Peaks()
+        let hostAtEnd = HostContention.read()
         if thread != nil {
             stopSignal.signal()
             finished.wait()
-            if let out = threadOutput { samples = out.samples; figures = out.figures; selfCPU = out.cpu }
+            if let out = threadOutput { samples = out.samples; figures = out.figures; selfCPU = out.cpu; walks = out.memoryWalks }
             thread = nil
         }
         figures[.cgroup] = FinalFigures.read(start: snapshot)
+        figures[.host] = HostContention.figures(from: hostAtStart, to: hostAtEnd)
         if network == .host {
             figures[.netns, default: Figures()].missing(.netRxBytes, NetCounter.hostReason)
             figures[.netns, default: Figures()].missing(.netTxBytes, NetCounter.hostReason)
         }
-        return SamplerResult(samples: samples, figures: figures, samplerCPUTime: selfCPU)
+        return SamplerResult(samples: samples, figures: figures, samplerCPUTime: selfCPU,
+                             memoryWalks: walks.walks, memoryWalkCPUTime: walks.cost)
     }
 
     // MARK: - the sampler thread
 
     private func run() {
+        let notTuned = tuneThread ? SamplerThreadTuning.applyToCurrentThread() : ["priority and timer slack (turned off)"]
         let startCPU = Self.threadCPU()
         let counters = snapshot.counters
         let cpuSpec = counters[.cpuTime].spec
         let memSpec = counters[.memoryNow].spec
         let pidsSpec = counters[.pidsNow].spec
+        let anonSpec = counters[.anonNow].spec
         let cpuFile = cpuSpec.flatMap { KeptFile($0.path) }
         let memFile = memSpec.flatMap { KeptFile($0.path) }
         let pidsFile = pidsSpec.flatMap { KeptFile($0.path) }
+        let anonFile = anonSpec.flatMap { KeptFile($0.path, capacity: 8192) }
         let wantIO = counters[.diskRead].spec == nil
         let wantHWM = counters[.memoryPeak].spec == nil
         let needTree = cpuFile == nil || memFile == nil || wantIO || wantHWM
             || (pidsFile == nil && counters[.pidsPeak].spec == nil)
-        let tree: ProcTree? = needTree
-            ? ProcTree(listing: counters.procsFile.map { .cgroupProcs($0, root: rootPID) } ?? .descendants(of: rootPID),
-                       wantIO: wantIO, wantHWM: wantHWM)
-            : nil
+        let listing: ProcTree.Listing = counters.procsFile.map { .cgroupProcs($0, root: rootPID) } ?? .descendants(of: rootPID)
+        let tree: ProcTree? = needTree ? ProcTree(listing: listing, wantIO: wantIO, wantHWM: wantHWM) : nil
         tree?.memoryExcluded = rootIsInit ? rootPID : nil
+        let processMemory = ProcessMemory(listing: listing)
         let net: NetCounter? = network == .none ? NetCounter(pid: rootPID) : nil
         let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
         let cpuScale = cpuSpec?.scale ?? 1
 
-        var ts: [Double] = [], cpuPct: [Double] = [], mem: [Double] = []
+        var ts: [Double] = [], cpuPct: [Double] = [], memT: [Double] = [], mem: [Double] = []
         let expected = 4096
         ts.reserveCapacity(expected); cpuPct.reserveCapacity(expected); mem.reserveCapacity(expected)
+        memT.reserveCapacity(expected)
         var maxPids: Int64 = -1
+        var maxAnon: Int64 = -1
         var totals = ProcTree.Totals()
 
         let cpuParse = cpuSpec?.parse ?? KernelText.single
+        let anonParse = anonSpec?.parse ?? KernelText.single
         func cpuNow(_ t: ProcTree.Totals?) -> Double? {
             if let f = cpuFile { return f.read(cpuParse).map { Double($0) * cpuScale } }
             if let t = t, t.count > 0 || t.cpuTicks > 0 { return Double(t.cpuTicks) / hz }
             return nil
         }
+        func readAnon() { if let f = anonFile, let a = f.read(anonParse) { maxAnon = max(maxAnon, a) } }
 
         let startNanos = UInt64(Monotonic.nowNS)
-        var prevT = Double(Int64(startNanos) - Int64(origin)) / 1e9
+        let firstT = Double(Int64(startNanos) - Int64(origin)) / 1e9
+        var prevT = firstT
         if let t = tree { totals = t.sample() }
         var prevCPU = cpuNow(tree == nil ? nil : totals)
         net?.poll()
+        readAnon()
+        processMemory.maybeWalk(now: startNanos, interval: interval)
 
-        let step = UInt64(interval * 1e9)
-        var next = startNanos + step
+        var cadence = Cadence(start: startNanos, step: UInt64(interval * 1e9))
         while true {
-            let now = UInt64(Monotonic.nowNS)
-            let wait = next > now ? Double(next - now) / 1e9 : 0
+            let wait = Double(cadence.wait(from: UInt64(Monotonic.nowNS))) / 1e9
             if stopSignal.wait(timeout: .now() + wait) == .success { break }
             let tNanos = UInt64(Monotonic.nowNS)
-            // A late wake-up (loaded host) skips the missed ticks rather than bunching samples.
-            next += step
-            while next <= tNanos { next += step }
+            // Absolute deadlines: a late wake-up neither shifts the later ticks nor bunches
+            // samples; the ticks it skipped are counted.
+            cadence.woke(at: tNanos)
 
             if let t = tree { totals = t.sample() }
             let tSec = Double(Int64(tNanos) - Int64(origin)) / 1e9
@@ -146,39 +170,53 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
             prevCPU = c ?? prevCPU
             prevT = tSec
             if let f = memFile, let m = f.read(KernelText.single) {
-                mem.append(Double(m))
+                mem.append(Double(m)); memT.append(tSec)
             } else if memFile == nil, tree != nil {
-                mem.append(Double(totals.rssPages) * pageSize)
+                mem.append(Double(totals.rssPages) * pageSize); memT.append(tSec)
             }
             if let f = pidsFile, let p = f.read(KernelText.single) {
                 maxPids = max(maxPids, p)
             } else if pidsFile == nil, tree != nil {
                 maxPids = max(maxPids, Int64(totals.count))
             }
+            readAnon()
+            processMemory.maybeWalk(now: tNanos, interval: interval)
             net?.poll()
+            onSample?(ts.count)
         }
 
         // Final reads on this thread: the tree (a zombie root still answers) and the network
         // namespace this thread may have joined.
         if let t = tree { totals = t.sample() }
+        readAnon()
+        processMemory.maybeWalk(now: UInt64(Monotonic.nowNS), interval: interval, force: true)
         var netFigures = Figures(), sampled = Figures(), proc = Figures()
         let intervalText = Units.format(interval, .duration)
+        let missed = cadence.missed
+        let cadenceText = "\(intervalText) schedule, \(missed) interval\(missed == 1 ? "" : "s") missed"
+            + (notTuned.isEmpty ? "" : "; not applied to the sampler thread: " + notTuned.joined(separator: ", "))
         if let net { net.finish(into: &netFigures) }
 
         if let m = cpuPct.max() {
-            sampled.set(.cpuPercentPeak, m, source: "highest of \(cpuPct.count) sampled \(intervalText) intervals of "
+            sampled.set(.cpuPercentPeak, m, source: "highest of \(cpuPct.count) sampled intervals (\(cadenceText)) of "
                   + (cpuSpec?.source ?? "/proc/PID/stat utime+stime over the tree"))
         } else {
             sampled.missing(.cpuPercentPeak, cpuFile == nil && tree == nil ? "no CPU counter to sample"
                       : "the run was shorter than one sampling interval (\(intervalText))")
         }
-        if !mem.isEmpty {
-            sampled.set(.memoryAvg, mem.reduce(0, +) / Double(mem.count),
-                  source: "mean of \(mem.count) samples of " + (memSpec?.source ?? "VmRSS summed over the process tree"))
+        if let avg = TimeWeighted.gaugeMean(t: memT, v: mem) {
+            sampled.set(.memoryAvg, avg, source: "time-weighted mean (trapezoids between sample times) of \(mem.count) samples "
+                  + "(\(cadenceText)) of " + (memSpec?.source ?? "VmRSS summed over the process tree"))
         } else {
             sampled.missing(.memoryAvg, memFile == nil && tree == nil ? "no memory counter to sample"
                       : "the run was shorter than one sampling interval (\(intervalText))")
         }
+        if maxAnon >= 0, let spec = anonSpec {
+            sampled.set(.anonPeak, Double(maxAnon), source: "peak of \(ts.count + 2) samples of \(spec.source) (\(cadenceText))")
+        } else {
+            sampled.missing(.anonPeak, counters[.anonNow].reason ?? "memory.stat could not be read during the run")
+        }
+        processMemory.figures(into: &proc, what: counters.procsFile == nil ? "the process tree" : "the run's cgroup")
         if wantHWM, totals.hwmSeen {
             proc.set(.memoryPeak, Double(totals.maxHWMKiB) * 1024,
                   source: "max of /proc/PID/status VmHWM over the process tree (largest single process)")
@@ -199,8 +237,8 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
                      source: "/proc/PID/stat utime+stime+cutime+cstime over the process tree (USER_HZ ticks)")
         }
         let selfCPU = Self.threadCPU() - startCPU
-        threadOutput = (Samples(t: ts, cpuPercent: cpuPct, memory: mem),
-                        [.netns: netFigures, .samples: sampled, .procTree: proc], selfCPU)
+        let samples = Samples(t: ts, cpuPercent: cpuPct, memory: mem, interval: interval, missedIntervals: missed)
+        threadOutput = (samples, [.netns: netFigures, .samples: sampled, .procTree: proc], selfCPU, processMemory.peaks)
         finished.signal()
     }
 

@@ -48,6 +48,7 @@ public enum ConsoleSummary {
                 out += "\n"
             }
         }
+        for line in ReportText.contentionLines(report) { out += "contended: \(esc(line))\n" }
         for d in report.host.degraded { out += "degraded: \(esc(d))\n" }
         for e in report.outputErrors ?? [] { out += "not written: \(esc(e))\n" }
         for a in report.alerts where a.status != "delivered" {

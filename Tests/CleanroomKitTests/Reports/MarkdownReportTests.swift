@@ -16,12 +16,20 @@ final class MarkdownReportTests: XCTestCase {
         XCTAssertTrue(md.contains("**Verdict: FAIL** (exit 1)"))
         let tableRows = md.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| Status") && !$0.hasPrefix("| Workload") }
         XCTAssertEqual(tableRows.filter { $0.contains("error |") || $0.contains("warn |") }.count, r.slos.count)
-        // Worst regressions: the most negative margin first.
-        let worst = md.components(separatedBy: "### Worst regressions")[1]
+        // Worst regressions: only what did not pass, gate failures first, the most negative margin first.
+        let worst = md.components(separatedBy: "### Worst regressions")[1].components(separatedBy: "### ")[0]
         let firstItem = worst.split(separator: "\n").first { $0.hasPrefix("1. ") }!
-        let most = r.slos.filter { $0.margin != nil }.min { $0.margin! < $1.margin! }!
+        let most = r.slos.filter { $0.margin != nil && $0.status == .fail && $0.level == .error }.min { $0.margin! < $1.margin! }!
         XCTAssertTrue(firstItem.contains(MarkdownReport.escape(most.name)), String(firstItem))
         XCTAssertTrue(firstItem.contains(ReportText.margin(most.margin)))
+        let items = worst.split(separator: "\n").filter { $0.first?.isNumber == true }
+        XCTAssertEqual(items.count, min(MarkdownReport.worstCount, r.slos.filter { $0.status == .fail || $0.status == .inconclusive }.count))
+        XCTAssertFalse(items.contains { $0.hasSuffix(", pass)") }, "a pass is never a regression: \(items)")
+        // The passes nearest their threshold, apart.
+        let closest = md.components(separatedBy: "### Closest passes")[1].components(separatedBy: "### ")[0]
+        let nearest = r.slos.filter { $0.status == .pass && $0.margin != nil }.min { $0.margin! < $1.margin! }!
+        XCTAssertTrue(closest.split(separator: "\n").first { $0.hasPrefix("1. ") }!.contains(MarkdownReport.escape(nearest.name)))
+        XCTAssertTrue(closest.split(separator: "\n").filter { $0.first?.isNumber == true }.allSatisfy { $0.hasSuffix(", pass)") })
         XCTAssertTrue(md.contains("### Degraded"))
         XCTAssertTrue(md.contains("### Runs that did not end as expected"))
         XCTAssertTrue(md.contains("ptrace ×2"))

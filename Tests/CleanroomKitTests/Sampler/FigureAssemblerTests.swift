@@ -52,7 +52,7 @@ final class FigureAssemblerTests: XCTestCase {
         XCTAssertEqual(a.assemble().sources["memory_peak"], "VmHWM", "/proc tree beats samples")
         a.offer(figures(.memoryPeak, 200, "cgroup v2 memory.peak"), from: .cgroup)
         XCTAssertEqual(a.assemble().sources["memory_peak"], "cgroup v2 memory.peak", "cgroup beats /proc")
-        XCTAssertEqual(FigureAssembler.precedence("net_rx_bytes"), [.cgroup, .netns, .procTree, .samples, .rusage, .clock])
+        XCTAssertEqual(FigureAssembler.precedence("net_rx_bytes"), [.cgroup, .netns, .procTree, .samples, .rusage, .clock, .host])
     }
 
     func testUnmeasuredKeepsTheBestSourcesReasonAndCpuPercentIsDerived() {

@@ -14,8 +14,8 @@ final class SamplerCostBench: XCTestCase {
             throw XCTSkip("benchmark: set CLEANROOM_BENCH=1 (bench/sampler-cost)")
         }
         let tree = [try TestFixtures.binary("fork_alloc"), "100", "0", "3000"]
-        print("| layout | what is read per sample | interval | samples | CPU per sample | sampler CPU (% of one core) |")
-        print("|---|---|---|---|---|---|")
+        print("| layout | what is read per sample | interval | samples | CPU per sample | sampler CPU (% of one core) | rss_peak/max_rss walks (smaps_rollup + status × 101) | CPU per walk |")
+        print("|---|---|---|---|---|---|---|---|")
         for interval in [0.05, 0.005] {
             // Through the real Sandbox.run path, on every layout the host offers: on hybrid the
             // cgroup files only (blkio initialised by the sandbox), else the /proc tree walk too.
@@ -35,8 +35,9 @@ final class SamplerCostBench: XCTestCase {
         let n = max(r.sampleCount, 1)
         let perSample = r.samplerCPUTime / Double(n) * 1e6
         let pct = r.samplerCPUTime / wall * 100
-        print(String(format: "| %@ | %@ | %.0f ms | %d | %.0f µs | %.2f %% |",
-                     layout, what, interval * 1000, r.sampleCount, perSample, pct))
+        let perWalk = r.memoryWalks > 0 ? r.memoryWalkCPUTime / Double(r.memoryWalks) * 1e6 : 0
+        print(String(format: "| %@ | %@ | %.0f ms | %d | %.0f µs | %.2f %% | %d | %.0f µs |",
+                     layout, what, interval * 1000, r.sampleCount, perSample, pct, r.memoryWalks, perWalk))
         // When one sample costs more than the interval, ticks are skipped (by design): visible in
         // the samples column, not a failure.
         XCTAssertGreaterThan(r.sampleCount, 0)
