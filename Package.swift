@@ -13,6 +13,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         // The history database (docs/history.md): SQLite with WAL, busy timeouts and migrations.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Alert webhooks (docs/BENCHMARKS.md "Start-up"): an HTTP client on SwiftNIO instead of
+        // URLSession, so libcurl and its ~40 libraries are not loaded by every command.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // The child side of spawning (fork → namespaces → cgroup → seccomp → execve) and the
@@ -30,6 +35,11 @@ let package = Package(
                 "CSpawn",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/CleanroomKit"
         ),

@@ -115,7 +115,8 @@ public enum Alerts {
         if let secret {
             headers[WebhookSignature.header] = WebhookSignature.sign(body: body, secret: secret)
         }
-        return WebhookTransport.post(body, headers: headers, to: target, format: format, policy: policy)
+        return WebhookTransport.post(body, headers: headers, to: target, format: format, policy: policy,
+                                     environment: environment)
     }
 
     /// gethostname(2): no DNS lookup (ProcessInfo.hostName may resolve the name).

@@ -213,7 +213,16 @@ public struct AlertResult: Codable, Sendable, Equatable {
     public var status: String
     public var attempts: Int
     public var error: String?
-    public init(target: String, format: String, status: String, attempts: Int, error: String? = nil) {
+    /// The HTTP status of the last answer, when there was one (a 3xx is `failed`: never followed).
+    public var httpStatus: Int?
+    public init(target: String, format: String, status: String, attempts: Int, error: String? = nil,
+                httpStatus: Int? = nil) {
         self.target = target; self.format = format; self.status = status; self.attempts = attempts; self.error = error
+        self.httpStatus = httpStatus
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case target, format, status, attempts, error
+        case httpStatus = "http_status"
     }
 }

@@ -64,7 +64,8 @@ final class AlertsTests: XCTestCase {
         let (results, _) = send(report, [hook], env: ["CLEANROOM_WEBHOOK_URL": secretURL(s.url),
                                                       "CLEANROOM_WEBHOOK_SECRET": Self.secret])
 
-        XCTAssertEqual(results, [AlertResult(target: "127.0.0.1:\(s.port)", format: "json", status: "delivered", attempts: 1)])
+        XCTAssertEqual(results, [AlertResult(target: "127.0.0.1:\(s.port)", format: "json", status: "delivered", attempts: 1,
+                                             httpStatus: 200)])
         XCTAssertEqual(s.requests.count, 1)
         let req = try XCTUnwrap(s.requests.first)
         XCTAssertEqual(req.method, "POST")

@@ -18,6 +18,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         var status: Int
         /// Seconds to wait before answering (to provoke client timeouts).
         var delay: TimeInterval = 0
+        /// A `Location` header (for 3xx answers).
+        var location: String? = nil
     }
 
     private let lock = NSLock()
@@ -29,8 +31,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     private(set) var port: UInt16 = 0
 
     /// `statuses` answer the requests in order; the last one answers every request after.
-    init(statuses: [Int], delay: TimeInterval = 0) {
-        script = statuses.map { Response(status: $0, delay: delay) }
+    init(statuses: [Int], delay: TimeInterval = 0, location: String? = nil) {
+        script = statuses.map { Response(status: $0, delay: delay, location: location) }
     }
 
     var requests: [Request] { lock.lock(); defer { lock.unlock() }; return received }
@@ -114,7 +116,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         let response = script.count > 1 ? script.removeFirst() : script[0]
         lock.unlock()
         if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
-        let text = "HTTP/1.1 \(response.status) Scripted\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+        let location = response.location.map { "Location: \($0)\r\n" } ?? ""
+        let text = "HTTP/1.1 \(response.status) Scripted\r\n\(location)Content-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
         _ = text.withCString { write(fd, $0, strlen($0)) }
     }
 
