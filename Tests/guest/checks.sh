@@ -68,7 +68,7 @@ if grep -q "not found" $out/ldd.txt; then bad "every library the binary needs is
 grep -q libswift $out/ldd.txt && bad "Swift runtime linked statically" "$(grep libswift $out/ldd.txt)" || ok "Swift runtime linked statically"
 $CR --version > $out/version.txt 2>&1
 grep_in "--version names the version and the commit" $out/version.txt '^[0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]{7,}'
-expect "install.sh installs into a prefix" /opt/cleanroom/install.sh /tmp/prefix
+expect "install.sh installs into a prefix" 0 /opt/cleanroom/install.sh /tmp/prefix
 [ -x /tmp/prefix/bin/cleanroom ] && [ -f /tmp/prefix/share/man/man1/cleanroom.1 ] && ok "installed binary and man page" || bad "installed binary and man page"
 
 fx=/root/fx
