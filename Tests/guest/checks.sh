@@ -100,8 +100,8 @@ assert "pids: fork bomb held at pids_peak 32, ended by the timeout" $out/pids.js
   'd["outcome"] == "timeout" and m["pids_peak"] == 32'
 
 x cpus --cpus 0.5 -- ./bin/spin 1 1000 cpu
-assert "cpus 0.5: 1 s of CPU, about as much throttled" $out/cpus.json \
-  'd["outcome"] == "ok" and 0.95 <= m["cpu_time"] <= 1.3 and m["cpu_throttled_time"] >= 0.6'
+assert "cpus 0.5: 1 s of thread CPU (+ start-up under emulation), throttled" $out/cpus.json \
+  'd["outcome"] == "ok" and 0.95 <= m["cpu_time"] <= 2.0 and m["cpu_throttled_time"] >= 0.6'
 assert "cpus 0.5: cpu_percent <= 55 and cpu_time from cgroup v2 cpu.stat" $out/cpus.json \
   'm["cpu_percent"] <= 55 and "cpu.stat" in d["sources"]["cpu_time"]'
 
@@ -197,7 +197,8 @@ $U $CR doctor > $out/doctor-user.txt 2>&1; echo "doctor exit $?" >> $out/doctor-
 $U $CR exec --json --memory 64MiB -- true > $out/user-plain.json 2> $out/user-plain.err
 assert "non-root, no delegation: runs, and degraded names the memory limit" $out/user-plain.json \
   'd["outcome"] == "ok" and any("memory" in x for x in d["degraded"])'
-grep_in "non-root, no delegation: the console says what was not enforced" $out/user-plain.err 'not enforced|degraded'
+$U $CR exec --memory 64MiB -- true > /dev/null 2> $out/user-plain-console.err
+grep_in "non-root, no delegation: the console says what was not enforced" $out/user-plain-console.err 'not enforced'
 expect "non-root, no delegation: --strict exits 3" 3 $U $CR exec --strict --memory 64MiB -- true
 expect "non-root, no delegation: run --strict exits 3" 3 $U $CR run --strict -c slo.json -o /home/tester/strict --format json allocate-64MiB
 $U $CR run -c slo.json -o /home/tester/plain --format json allocate-64MiB > /dev/null 2>&1
@@ -217,7 +218,7 @@ S $CR exec --json --strict --pids 32 --timeout 5s -- ./bin/forkbomb > $out/scope
 assert "delegated scope: --strict pids held at 32" $out/scope-pids.json 'd["outcome"] == "timeout" and m["pids_peak"] == 32'
 S $CR exec --json --strict --cpus 0.5 -- ./bin/spin 1 1000 cpu > $out/scope-cpus.json 2> $out/scope-cpus.err
 assert "delegated scope: --strict cpus 0.5 throttled" $out/scope-cpus.json \
-  'd["degraded"] == [] and 0.95 <= m["cpu_time"] <= 1.3 and m["cpu_throttled_time"] >= 0.6'
+  'd["degraded"] == [] and 0.95 <= m["cpu_time"] <= 2.0 and 40 <= m["cpu_percent"] <= 55 and m["cpu_throttled_time"] >= 0.6'
 expect "delegated scope: run --strict on the example (exit 0)" 0 S $CR run --strict -c slo.json -o /home/tester/scoped --format json,markdown allocate-64MiB spin-2-threads loopback-5MB
 cp $log $out/scope-run.txt
 assert "delegated scope: report nothing degraded" /home/tester/scoped/report.json 'd["host"]["degraded"] == [] and d["verdict"] == "pass"'
