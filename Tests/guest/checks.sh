@@ -219,7 +219,7 @@ assert "delegated scope: --strict pids held at 32" $out/scope-pids.json 'd["outc
 S $CR exec --json --strict --cpus 0.5 -- ./bin/spin 1 1000 cpu > $out/scope-cpus.json 2> $out/scope-cpus.err
 assert "delegated scope: --strict cpus 0.5 throttled" $out/scope-cpus.json \
   'd["degraded"] == [] and 0.95 <= m["cpu_time"] <= 2.0 and 40 <= m["cpu_percent"] <= 55 and m["cpu_throttled_time"] >= 0.6'
-expect "delegated scope: run --strict on the example (exit 0)" 0 S $CR run --strict -c slo.json -o /home/tester/scoped --format json,markdown allocate-64MiB spin-2-threads loopback-5MB
+expect "delegated scope: run --strict on the example (exit 0)" 0 S $CR run --strict -c slo.json -o /home/tester/scoped --format json,markdown allocate-64MiB loopback-5MB report-latencies
 cp $log $out/scope-run.txt
 assert "delegated scope: report nothing degraded" /home/tester/scoped/report.json 'd["host"]["degraded"] == [] and d["verdict"] == "pass"'
 # The CI script's own privilege pick (scripts/ci-run): no root, no sudo, so the delegated scope.
