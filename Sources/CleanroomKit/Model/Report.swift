@@ -167,6 +167,20 @@ public struct ObjectiveResult: Codable, Sendable, Equatable {
         case name, workload, objective, level, observed, threshold, unit, status, margin, ci, reason, change, baseline, metric
         case runsAdded = "runs_added"
     }
+
+    /// Every key is written, a missing value as null (SPEC "Report": "every key of an objective
+    /// result is present"), so a `no_data` result still has `threshold` and `margin`.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name); try c.encode(workload, forKey: .workload)
+        try c.encode(objective, forKey: .objective); try c.encode(level, forKey: .level)
+        try c.encode(observed, forKey: .observed); try c.encode(threshold, forKey: .threshold)
+        try c.encode(unit, forKey: .unit); try c.encode(status, forKey: .status)
+        try c.encode(margin, forKey: .margin); try c.encode(ci, forKey: .ci)
+        try c.encode(runsAdded, forKey: .runsAdded); try c.encode(reason, forKey: .reason)
+        try c.encode(change, forKey: .change); try c.encode(baseline, forKey: .baseline)
+        try c.encode(metric, forKey: .metric)
+    }
 }
 
 /// The change a baseline objective judged: head aggregate against the baseline's, with the

@@ -137,11 +137,14 @@ public final class Sandbox {
     }
 
     /// Writes stdout.txt and stderr.txt; returns whether either was cut to the limit. A file that
-    /// cannot be written is a set-up error (exit 3), not a silently missing output.
+    /// cannot be written (a full disk) is removed rather than left half-written: the run itself
+    /// happened and keeps its record, and the Orchestrator's `CaptureCheck` turns the missing file
+    /// into an error that names it (exit 3) — never a silently short output.
     @discardableResult
     func writeOutputs(_ o: TailBuffer, _ e: TailBuffer) throws -> Bool {
         for (name, buf) in [("stdout.txt", o), ("stderr.txt", e)] {
-            try SysFS.writeFile(request.outputDirectory + "/" + name, buf.bytes)
+            let path = request.outputDirectory + "/" + name
+            do { try SysFS.writeFile(path, buf.bytes) } catch { unlink(path) }
         }
         return o.truncated || e.truncated
     }

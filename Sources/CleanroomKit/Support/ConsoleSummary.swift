@@ -34,7 +34,8 @@ public enum ConsoleSummary {
             for r in report.slos where r.reason != nil && r.status != .pass {
                 out += "  \(esc(r.name))[\(esc(r.workload))\(r.metric.map { "/" + esc($0) } ?? "")]: \(esc(r.reason!))\n"
             }
-            for r in report.slos {
+            // Baseline provenance for the rows shown; a folded group's passes are not listed one by one.
+            for r in split.folded.isEmpty ? report.slos : split.listed {
                 if let line = ReportText.baselineLine(r) { out += "  \(esc(r.name))[\(esc(r.workload))\(r.metric.map { "/" + esc($0) } ?? "")]: \(esc(line))\n" }
             }
         }

@@ -80,6 +80,12 @@ final class NoiseAndBaselineTests: EndToEndTestCase {
         let baseReport = try E2E.report(dir + "/base/report.json")
         XCTAssertEqual(E2E.status(baseReport, "NoRegression"), "no_data")
         XCTAssertNotNil(E2E.slo(baseReport, "NoRegression")?["reason"] as? String)
+        // Every key of an objective result is present; one without a value is null (SPEC "Report").
+        let noData = try XCTUnwrap(E2E.slo(baseReport, "NoRegression"))
+        for key in ["observed", "threshold", "margin", "ci", "runs_added", "baseline"] {
+            XCTAssertTrue(noData.keys.contains(key), "no_data result lacks \(key): \(noData)")
+        }
+        XCTAssertTrue(noData["threshold"] is NSNull && noData["margin"] is NSNull, "\(noData)")
         XCTAssertEqual(baseReport["verdict"] as? String, "pass")
 
         let head = try E2E.cleanroom(["run", "-c", "head.json", "-o", "head", "--baseline", "base/report.json"], in: dir)

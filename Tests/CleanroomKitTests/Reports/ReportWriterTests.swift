@@ -129,8 +129,9 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: dir + "/summary.md", encoding: .utf8), MarkdownReport.render(try ReportFixtures.fail))
         let d = try run(["report", input, "-o", dir + "/default"])
         XCTAssertEqual(d.code, 0, d.err)
+        // The output directory's advisory lock file (one writer at a time, docs/robustness.md) stays.
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir + "/default")),
-                       ["report.json", "report.csv", "slos.csv", "report.html"])
+                       ["report.json", "report.csv", "slos.csv", "report.html", OutputLock.fileName])
     }
 
     func testBadInputUnknownFormatAndUnwritableOutputExitTwo() throws {
@@ -150,7 +151,7 @@ final class ReportCommandTests: XCTestCase {
         try "x".write(toFile: dir + "/file", atomically: true, encoding: .utf8)
         let unwritable = try run(["report", input, "-o", dir + "/file"])
         XCTAssertEqual(unwritable.code, 2)
-        XCTAssertTrue(unwritable.err.contains("cannot write the report"), unwritable.err)
+        XCTAssertTrue(unwritable.err.contains("cannot write reports to") && unwritable.err.contains("not a directory"), unwritable.err)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o"), "nothing written on errors")
     }
 }
