@@ -80,7 +80,11 @@ final class BenchmarkToolsEndToEndTests: EndToEndTestCase {
     func testPrometheusScrapeUnderNetworkNone() throws {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "python3 needed")
         let dir = E2E.scratch()
-        let fixtures = TestFixtures.repoRoot.appendingPathComponent("Fixtures/prometheus").path
+        // Copied into the scratch directory: a checkout under /tmp is hidden by the run's private /tmp.
+        let fixtures = dir + "/prometheus"
+        try? FileManager.default.removeItem(atPath: fixtures)
+        try FileManager.default.copyItem(atPath: TestFixtures.repoRoot.appendingPathComponent("Fixtures/prometheus").path,
+                                         toPath: fixtures)
         let w: [String: Any] = [
             "name": "exporter-load", "command": ["python3", fixtures + "/load.py", "18751"],
             "services": [["name": "api", "command": ["python3", fixtures + "/exporter.py", "18751"],
