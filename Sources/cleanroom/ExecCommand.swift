@@ -86,6 +86,12 @@ struct ExecCommand: ParsableCommand {
         let interval = workload.sampling
         let degraded = Sandbox.degradations(for: request)
         SignalTeardown.install()
+        // The scratch directory goes on every exit path (error, signal, --json, plain), not only
+        // after the plain summary: each `exec` used to leave /tmp/cleanroom-exec-PID behind.
+        func leave(_ code: Int32) -> Never {
+            try? FileManager.default.removeItem(atPath: outDir)
+            Glibc.exit(code)
+        }
         var record: RunRecord
         do {
             record = try SandboxExecutor.measuredRun(request, sampling: interval)
@@ -93,11 +99,11 @@ struct ExecCommand: ParsableCommand {
         } catch {
             // The sandbox could not be set up, or the output capture could not be written (exit 3).
             fputs("cleanroom: \(ConsoleText.escape("\(error)"))\n", stderr)
-            Glibc.exit(ExitStatus.environment)
+            leave(ExitStatus.environment)
         }
         if SignalTeardown.caught != 0 {
             fputs("cleanroom: interrupted by signal \(SignalTeardown.caught); the sandbox was torn down\n", stderr)
-            Glibc.exit(130)
+            leave(130)
         }
         if json {
             let enc = JSONEncoder()
@@ -110,10 +116,9 @@ struct ExecCommand: ParsableCommand {
         } else {
             if let o = FileManager.default.contents(atPath: outDir + "/stdout.txt") { FileHandle.standardOutput.write(o) }
             if let e = FileManager.default.contents(atPath: outDir + "/stderr.txt") { FileHandle.standardError.write(e) }
-            try? FileManager.default.removeItem(atPath: outDir)
             fputs(Self.summary(record, degraded: degraded) + "\n", stderr)
         }
-        Glibc.exit(Self.exitCode(record))
+        leave(Self.exitCode(record))
     }
 
     static func exitCode(_ r: RunRecord) -> Int32 {
