@@ -110,6 +110,12 @@ struct ExecCommand: ParsableCommand {
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             var obj = try JSONSerialization.jsonObject(with: enc.encode(record)) as! [String: Any]
             obj["degraded"] = degraded
+            // The capture files go with the scratch directory: the record carries their text
+            // (the kept tail) instead of paths that would no longer exist.
+            obj["output"] = nil
+            for name in ["stdout", "stderr"] {
+                obj[name] = FileManager.default.contents(atPath: outDir + "/\(name).txt").map { String(decoding: $0, as: UTF8.self) }
+            }
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
             FileHandle.standardOutput.write(data)
             FileHandle.standardOutput.write("\n".data(using: .utf8)!)

@@ -250,10 +250,7 @@ final class CgroupV2NamespaceRealKernelTests: XCTestCase {
         XCTAssertTrue(leaves.contains { $0.hasPrefix("cr-\(pid)-") && $0.hasSuffix("-supervisor") }, "\(leaves)")
         XCTAssertEqual(SysFS.pids(nsRoot + "/cgroup.procs"), [], "nobody left in the namespace's root")
         // …and the run was placed below it: the workload saw itself in cleanroom/<run> of the namespace.
-        let outputs = try XCTUnwrap(json["output"] as? [String: Any])
-        let stdoutPath = try XCTUnwrap(outputs["stdout"] as? String)
-        let seen = try String(contentsOfFile: stdoutPath, encoding: .utf8)
-        try? FileManager.default.removeItem(atPath: (stdoutPath as NSString).deletingLastPathComponent)
+        let seen = try XCTUnwrap(json["stdout"] as? String, "exec --json carries the captured stdout")
         XCTAssertTrue(seen.hasPrefix("0::/cleanroom/cr-\(pid)-"), seen)
         XCTAssertFalse(leaves.contains { !$0.hasSuffix("-supervisor") }, "the run's group was removed: \(leaves)")
     }
