@@ -56,8 +56,10 @@ final class ProcessMemory {
     }
 
     /// Walks the tree if the budget allows at `now` (CLOCK_MONOTONIC ns); `force` walks anyway.
-    func maybeWalk(now: UInt64, interval: Double, force: Bool = false) {
-        guard force || now >= nextWalk else { return }
+    /// Whether it walked.
+    @discardableResult
+    func maybeWalk(now: UInt64, interval: Double, force: Bool = false) -> Bool {
+        guard force || now >= nextWalk else { return false }
         let before = Sampler.threadCPU()
         walk()
         let cost = Sampler.threadCPU() - before
@@ -65,6 +67,7 @@ final class ProcessMemory {
         peaks.walks += 1
         let gap = max(interval, cost / Self.cpuBudget)
         nextWalk = now + UInt64(gap * 1e9)
+        return true
     }
 
     private func walk() {

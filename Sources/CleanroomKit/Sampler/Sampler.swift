@@ -38,6 +38,9 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
     var tuneThread = true
     /// Called on the sampler thread after each sample with the number taken (tests stall it here).
     var onSample: ((Int) -> Void)?
+    /// Called on the sampler thread after each walk of the processes' memory with the number of
+    /// walks so far (tests wait for one instead of sleeping: walks are paced by their cost).
+    var onMemoryWalk: ((Int) -> Void)?
 
     private let stopSignal = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
@@ -180,7 +183,7 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
                 maxPids = max(maxPids, Int64(totals.count))
             }
             readAnon()
-            processMemory.maybeWalk(now: tNanos, interval: interval)
+            if processMemory.maybeWalk(now: tNanos, interval: interval) { onMemoryWalk?(processMemory.peaks.walks) }
             net?.poll()
             onSample?(ts.count)
         }

@@ -20,6 +20,9 @@ final class TunableObserver: RunObserver, @unchecked Sendable {
     private var sampler: Sampler?
     private var startInfo: RunStart?
     private(set) var result: SamplerResult?
+    private var walksSoFar = 0
+    /// Walks of the processes' memory taken so far (live, from the sampler thread).
+    var memoryWalks: Int { lock.lock(); defer { lock.unlock() }; return walksSoFar }
 
     init(interval: Double, tuned: Bool = true, stallAt: Int? = nil) {
         self.interval = interval; self.tuned = tuned; self.stallAt = stallAt
@@ -31,6 +34,7 @@ final class TunableObserver: RunObserver, @unchecked Sendable {
         let s = Sampler(paths: run.paths, interval: interval, network: .host)
         s.tuneThread = tuned
         if let k = stallAt { s.onSample = { [interval] n in if n == k { usleep(UInt32(interval * 3.5 * 1e6)) } } }
+        s.onMemoryWalk = { [self] n in lock.lock(); walksSoFar = n; lock.unlock() }
         s.start(rootPID: run.rootPID, origin: UInt64(run.at * 1e9))
         lock.lock(); sampler = s; startInfo = run; lock.unlock()
     }
@@ -80,7 +84,12 @@ final class SamplerFidelityTests: XCTestCase {
         var waited = 0
         while access(ready, F_OK) != 0 && waited < 30_000 { usleep(10_000); waited += 10 }
         XCTAssertEqual(access(ready, F_OK), 0, "fixture never got ready")
-        usleep(300_000)   // a few samples and at least one smaps walk while holding
+        // Walks are paced by their own cost (1 % of a core), so wait for one that began after
+        // the fixture was ready rather than for a fixed time.
+        let walksAtReady = observer.memoryWalks
+        waited = 0
+        while observer.memoryWalks < walksAtReady + 2 && waited < 60_000 { usleep(10_000); waited += 10 }
+        XCTAssertGreaterThanOrEqual(observer.memoryWalks, walksAtReady + 2, "no memory walk while the fixture held its memory")
         let run = try XCTUnwrap(observer.run)
         var procs: [Int32] = []
         let procsDir = run.paths.v1["memory"] ?? run.paths.unified!
