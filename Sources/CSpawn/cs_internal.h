@@ -46,6 +46,12 @@ int cs_drop_capabilities(uint64_t keep);
 
 /* mounts.c: mount namespace set-up for the run's filesystem mode. */
 void cs_setup_mounts(const struct cspawn_config *c);
+/* protect.c: read-only /sys with the run's cgroups at /sys/fs/cgroup (before the run's /proc is
+ * mounted: binds go through the host's /proc/self/fd), then Docker's /proc paths (after). */
+void cs_protect_sys(const struct cspawn_config *c);
+void cs_protect_proc(const struct cspawn_config *c);
+/* mount_setattr(MOUNT_ATTR_RDONLY) on `path`, recursively or not: set or cleared. */
+void cs_set_readonly_at(const struct cspawn_config *c, const char *path, int readonly, int recursive);
 
 /* net.c */
 void cs_loopback_up(const struct cspawn_config *c);

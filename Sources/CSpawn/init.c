@@ -51,6 +51,9 @@ static void cs_setup_common(const struct cspawn_config *c) {
         }
         cs_mark(c, "child: cgroups joined");
     }
+    /* Entered once every group is joined: its root is the run's own group, so /proc/self/cgroup
+     * says "/" and, with the views at /sys/fs/cgroup, runtimes find their limits where they look. */
+    if (c->new_cgroupns && unshare(CSPAWN_NEWCGROUP) < 0) cs_fail(c, "unshare", "cgroup namespace", errno);
     cs_setup_mounts(c);
     cs_mark(c, "child: mounts done");
     if (c->loopback_up && (c->namespaces & CLONE_NEWNET)) cs_loopback_up(c);
@@ -121,6 +124,10 @@ static void cs_init_main(struct cspawn_config *c) {
     sigset_t all;
     sigfillset(&all);
     if (sigprocmask(SIG_BLOCK, &all, NULL) < 0) cs_fail(c, "sigprocmask", "init", errno);
+    /* The init is a copy of cleanroom (its heap holds the config, webhook URLs, the environment):
+     * non-dumpable, /proc/1/mem, environ, maps and ptrace need CAP_SYS_PTRACE, which the run lacks.
+     * After the gate: services were started through /proc/<init>/ns, which the parent opens. */
+    if (c->hide_parent && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) cs_fail(c, "prctl", "PR_SET_DUMPABLE", errno);
 
     /* A raw clone, not glibc's fork(): fork() runs atfork handlers and takes malloc's locks,
      * which another thread of the (multi-threaded) parent may have held at the moment we were
@@ -197,6 +204,10 @@ int cs_child(const struct cspawn_config *cfg) {
     if ((r = cs_reset_signals()) < 0) cs_fail(c, "sigprocmask", "child", -r);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) cs_fail(c, "prctl", "PR_SET_PDEATHSIG", errno);
     if (setsid() < 0) cs_fail(c, "setsid", "", errno);
+    /* cleanroom's argv and environment strings, in our copy of its memory: what /proc/PID/cmdline
+     * and environ show of the init, and of the workload until it execs. */
+    for (int i = 0; i < 4; i += 2)
+        if (c->wipe[i] && c->wipe[i + 1] > c->wipe[i]) memset((void *)c->wipe[i], 0, c->wipe[i + 1] - c->wipe[i]);
     cs_mark(c, "child: started");
     cs_setup_common(c);
     if (c->use_init) cs_init_main(c);

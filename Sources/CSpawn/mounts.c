@@ -1,5 +1,6 @@
 /* The run's mount namespace: private propagation, the filesystem mode (host / private-tmp /
- * readonly), cwd kept reachable, a fresh /proc for the PID namespace. Child side only. */
+ * readonly), cwd kept reachable, a fresh /proc for the PID namespace (protect.c makes /sys and
+ * parts of /proc read-only in every mode). Child side only. */
 #include "cs_internal.h"
 
 #include <errno.h>
@@ -19,10 +20,14 @@
 
 struct cs_mount_attr { uint64_t attr_set, attr_clr, propagation, userns_fd; };
 
-static void cs_set_readonly(const struct cspawn_config *c, const char *path, int readonly) {
+void cs_set_readonly_at(const struct cspawn_config *c, const char *path, int readonly, int recursive) {
     struct cs_mount_attr a = { readonly ? MOUNT_ATTR_RDONLY : 0, readonly ? 0 : MOUNT_ATTR_RDONLY, 0, 0 };
-    if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &a, sizeof a) < 0)
+    if (syscall(SYS_mount_setattr, AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &a, sizeof a) < 0)
         cs_fail(c, readonly ? "mount_setattr ro" : "mount_setattr rw", path, errno);
+}
+
+static void cs_set_readonly(const struct cspawn_config *c, const char *path, int readonly) {
+    cs_set_readonly_at(c, path, readonly, 1);
 }
 
 /* The metrics file at its own path, writable: bound from the host's file over whatever the
@@ -95,8 +100,10 @@ void cs_setup_mounts(const struct cspawn_config *c) {
         }
     }
     if (metrics_fd >= 0) cs_bind_metrics(c, metrics_fd);
+    cs_protect_sys(c);
     if (c->mount_proc && (c->namespaces & CLONE_NEWPID)) {
         if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
             cs_fail(c, "mount proc", "/proc", errno);
+        cs_protect_proc(c);
     }
 }

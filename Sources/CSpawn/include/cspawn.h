@@ -20,6 +20,7 @@
 #define CSPAWN_NEWUSER 0x10000000
 #define CSPAWN_NEWPID 0x20000000
 #define CSPAWN_NEWNET 0x40000000
+#define CSPAWN_NEWCGROUP 0x02000000
 #define CSPAWN_O_PATH 010000000
 #define CSPAWN_RLIMIT_NPROC 6
 #define CSPAWN_RLIMIT_AS 9
@@ -94,6 +95,16 @@ struct cspawn_config {
     int linger;                    /* 1: after reporting the workload's status the init stays (its exit
                                       would SIGKILL the services at once) until a signal arrives */
     int trace;                     /* 1: CSPAWN_MSG_MARK records on exec_pipe at each step (diagnostics) */
+    /* Protections (docs/sandbox.md "What the workload sees"); each needs CLONE_NEWNS. */
+    int protect_proc;              /* 1: Docker's read-only and masked paths on the run's own /proc */
+    int protect_sys;               /* 1: /sys read-only, /sys/fs/cgroup replaced by the run's own groups */
+    const char *const *cgroup_views; /* NULL-terminated pairs: a host cgroup dir of the run, the path it
+                                      is bound at (read-only) inside: /sys/fs/cgroup or a dir under it */
+    int new_cgroupns;              /* 1: unshare(CLONE_NEWCGROUP) once the run's cgroups are joined */
+    int hide_parent;               /* 1: the init is made non-dumpable (no /proc/1/mem, environ, ptrace) */
+    unsigned long wipe[4];         /* cleanroom's argv and environment strings (arg_start, arg_end,
+                                      env_start, env_end of /proc/self/stat): zeroed in the child, so
+                                      /proc/1/cmdline and environ show nothing of cleanroom's */
 };
 
 struct cspawn_result {

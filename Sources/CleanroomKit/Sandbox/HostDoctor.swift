@@ -84,6 +84,7 @@ public struct DoctorReport: Codable, Sendable {
         } catch {
             add("run", "sandboxed /bin/true", false, "\(error)")
         }
+        checks += DoctorProtections.run(host: host)
         for d in degraded { checks.append(Check(area: "degraded", item: "not enforced", status: "degraded", detail: d)) }
         return DoctorReport(kernel: SandboxHost.kernel, cgroup: host.mode.rawValue, root: host.isRoot, checks: checks, degraded: degraded)
     }

@@ -179,10 +179,14 @@ extension Sandbox {
         // `cgroup.procs` — the parent joining the init — paid that on every run.
         let joins = group.childJoinFiles(v1: backend is CgroupV1Backend)
         let cloneIntoProcs = group.cloneInto.map { [$0 + "/cgroup.procs"] } ?? []
+        let protections = SpawnProtections(
+            cgroupViews: Protections.cgroupViews(group.paths, backend: backend, cgroupRoot: host.cgroupRoot),
+            cgroupNamespace: Protections.cgroupNamespaces, hideParent: Protections.hidesParent(host: host))
         var result = cspawn_result(pid: -1, pidfd: -1)
         func start(_ joins: [String], _ cgroupFD: Int32) -> Int32 {
             let arena = CArena()
-            var cfg = plan.config(arena, pipes: pipes, metricsPath: metricsPath, joins: joins, cloneInto: cgroupFD, uidMap: uidMap, gidMap: gidMap)
+            var cfg = plan.config(arena, pipes: pipes, metricsPath: metricsPath, joins: joins, cloneInto: cgroupFD,
+                                  uidMap: uidMap, gidMap: gidMap, protections: protections)
             return cspawn_start(&cfg, &result)
         }
         var rc = cloneFD >= 0 ? start(joins, cloneFD) : start(joins + cloneIntoProcs, -1)

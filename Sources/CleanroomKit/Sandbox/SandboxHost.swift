@@ -120,6 +120,7 @@ public final class SandboxHost: @unchecked Sendable {
         if !canUseNamespaces {
             out.append("namespaces not available (not root and user namespaces disabled): network \(request.settings.network.rawValue), filesystem \(request.settings.filesystem.rawValue), PID/IPC/UTS isolation not enforced")
         }
+        out += Protections.degradations(host: self)
         switch request.settings.seccomp {
         case .none: break
         default:

@@ -64,7 +64,7 @@ struct SpawnPlan {
 
     /// The C config for `cspawn_start`, its memory in `arena`.
     func config(_ arena: CArena, pipes: RunPipes, metricsPath: String?, joins: [String], cloneInto: Int32,
-                uidMap: String?, gidMap: String?) -> cspawn_config {
+                uidMap: String?, gidMap: String?, protections: SpawnProtections) -> cspawn_config {
         var cfg = cspawn_config()
         cfg.path = UnsafePointer(arena.string(exe))
         cfg.argv = UnsafePointer(arena.strings(argv))
@@ -99,8 +99,23 @@ struct SpawnPlan {
         cfg.announce_setup = hasServices ? 1 : 0
         cfg.linger = hasServices ? 1 : 0
         cfg.trace = SpawnTrace.enabled ? 1 : 0
+        let inOwnMounts = namespaces & Int32(CSPAWN_NEWNS) != 0
+        cfg.protect_proc = inOwnMounts ? 1 : 0
+        cfg.protect_sys = inOwnMounts ? 1 : 0
+        let views = protections.cgroupViews.flatMap { [$0.host, $0.inside] }
+        cfg.cgroup_views = inOwnMounts && !views.isEmpty ? UnsafePointer(arena.constStrings(views)) : nil
+        cfg.new_cgroupns = inOwnMounts && protections.cgroupNamespace ? 1 : 0
+        cfg.hide_parent = useInit && protections.hideParent ? 1 : 0
+        cfg.wipe = Protections.parentStrings
         return cfg
     }
+}
+
+/// The per-run part of what the workload sees (`Protections`).
+struct SpawnProtections {
+    var cgroupViews: [(host: String, inside: String)] = []
+    var cgroupNamespace = false
+    var hideParent = false
 }
 
 /// The descriptors of one run: output pipes, the exec and status pipes (child → us), the seccomp

@@ -23,7 +23,24 @@ final class DoctorTests: XCTestCase {
         XCTAssertEqual(r.checks.first { $0.item == "user notification" }?.status, SandboxHost.current.seccompNotify ? "ok" : "missing")
         XCTAssertTrue(r.table().contains("cgroup " + expected))
         if expected == "hybrid" { XCTAssertEqual(r.checks.first { $0.item == "PSI per run" }?.status, "ok") }
+        // Every protection, as seen from inside a real run (issue 14, item 7).
+        let protect = r.checks.filter { $0.area == "protect" }
+        XCTAssertEqual(protect.map(\.item), ["capabilities", "cgroup namespace", "/sys read-only", "cgroups visible",
+                                            "/proc/sys read-only", "masked /proc files", "init unreadable"])
+        for c in protect { XCTAssertEqual(c.status, "ok", "\(c.item): \(c.detail)") }
+        XCTAssertTrue(protect[0].detail.hasSuffix("00000000a80425fb"), protect[0].detail)
         SandboxTest.assertNothingLeft()
+    }
+
+    /// A probe that reports a protection missing (a host where it could not be applied) is a
+    /// `missing` row with what the probe saw, never an `ok`.
+    func testAProtectionTheProbeFoundMissingIsReportedMissing() {
+        let rows = DoctorProtections.checks(stdout: "caps yes 00000000a80425fb\nsys no /sys is rw,nosuid\ncgroupns yes\n", host: SandboxHost.current)
+        XCTAssertEqual(rows.first { $0.item == "/sys read-only" }?.status, "missing")
+        XCTAssertEqual(rows.first { $0.item == "/sys read-only" }?.detail, "not applied: /sys is rw,nosuid")
+        XCTAssertEqual(rows.first { $0.item == "masked /proc files" }?.status, "missing", "not reported is not ok")
+        XCTAssertEqual(rows.first { $0.item == "cgroup namespace" }?.status, "ok")
+        XCTAssertTrue(DoctorProtections.checks(stdout: nil, host: SandboxHost.current).allSatisfy { $0.status == "missing" })
     }
 
     func testDegradationsAreListedForANoCgroupHost() {

@@ -1,0 +1,188 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import CleanroomKit
+
+/// Issue 14: a root workload tries to leave. Every attempt is made with seccomp off (the kernel and
+/// the mounts must refuse on their own) and is harmless even where a protection were missing: a
+/// sysctl gets its own value written back, cgroup writes aim only at the run's own group (the only
+/// one visible), mounts would land in the run's private mount namespace.
+final class SandboxEscapeTests: XCTestCase {
+    static let modes: [FilesystemMode] = [.host, .privateTmp, .readonly]
+
+    override func setUpWithError() throws {
+        guard geteuid() == 0 else { throw XCTSkip("needs root: the workload runs as uid 0") }
+        guard SandboxHost.current.backend.mode != .none else { throw XCTSkip("needs cgroups") }
+    }
+
+    func run(_ script: String, _ mode: FilesystemMode, limits: Limits = Limits(), seccomp: SeccompMode = .none,
+             env: [String: String] = [:]) throws -> (RunRecord, String) {
+        let req = SandboxTest.request(["sh", "-c", script], limits: limits, settings: SandboxSettings(seccomp: seccomp, filesystem: mode), env: env)
+        let r = try Sandbox.run(req)
+        return (r, SandboxTest.stdout(req) + SandboxTest.stderr(req))
+    }
+
+    /// cleanroom's own `cleanroom` parent groups, as the host names them: the only place outside
+    /// its group a hostile test may try to move a run (never the host's root or anyone else's).
+    static var ownParents: [String] {
+        switch SandboxHost.current.backend {
+        case let v1 as CgroupV1Backend: return v1.parents
+        case let v2 as CgroupV2Backend: return [v2.parent]
+        default: return []
+        }
+    }
+
+    /// No cgroupfs mount in the run's table is writable or shows more than the run's own group;
+    /// moving into cleanroom's parent group, making a group there and mounting a hierarchy of its
+    /// own are refused; and afterwards the limits still hold: allocating past `memory` ends `oom`.
+    func testCgroupEscapesAreRefusedAndTheLimitStillHolds() throws {
+        let parents = Self.ownParents
+        XCTAssertFalse(parents.isEmpty)
+        for mode in Self.modes {
+            let (r, out) = try run("""
+                grep -E ' - (cgroup|cgroup2) ' /proc/self/mountinfo | while read id parent dev root point opts rest; do
+                  case "$opts" in ro,*|ro) ;; *) echo "writable cgroup mount $point";; esac
+                  [ "$root" = / ] || echo "cgroup mount $point shows $root"
+                done
+                for d in $CR_PARENTS; do
+                  echo $$ 2>/dev/null > "$d/cgroup.procs" && echo "moved into $d"
+                  mkdir "$d/escape-$$" 2>/dev/null && { echo "made a group in $d"; rmdir "$d/escape-$$"; }
+                done
+                for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+                  [ -e "$d/cgroup.procs" ] || continue
+                  [ -w "$d/cgroup.procs" ] && echo "writable: $d"
+                done
+                mkdir -p ./cg
+                for t in "cgroup2 none" "cgroup -o memory none" "sysfs sysfs" "proc proc"; do
+                  mount -t $t ./cg 2>/dev/null && { echo "mounted $t"; umount ./cg; }
+                done
+                grep -c '^0::/$' /proc/self/cgroup
+                python3 -c "b = bytearray(200 << 20); [b.__setitem__(i, 1) for i in range(0, len(b), 4096)]"
+                """, mode, limits: Limits(memory: 64 << 20), env: ["CR_PARENTS": parents.joined(separator: " ")])
+            XCTAssertEqual(r.outcome, .oom, "\(mode): \(r.detail ?? "") \(out)")
+            XCTAssertFalse(out.contains("writable") || out.contains("shows") || out.contains("moved")
+                           || out.contains("made a group") || out.contains("mounted"), "\(mode): \(out)")
+            XCTAssertTrue(out.hasPrefix("1\n"), "\(mode): the run's cgroup namespace has its group as / (\(out))")
+            SandboxTest.assertNothingLeft()
+        }
+    }
+
+    /// The runtime's view: the run's own limits at /sys/fs/cgroup, under the host's file names.
+    func testSysFsCgroupShowsTheRunsOwnLimits() throws {
+        let script = SandboxHost.current.backend.mode == .v2
+            ? "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max"
+            : "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max"
+        let expected = "\(48 << 20)\n37\n"
+        for mode in Self.modes {
+            let (r, out) = try run(script, mode, limits: Limits(memory: 48 << 20, pids: 37))
+            XCTAssertEqual(r.outcome, .ok, "\(mode): \(r.detail ?? "") \(out)")
+            XCTAssertEqual(out, expected, "\(mode)")
+        }
+    }
+
+    /// Kernel tunables read-only and Docker's masked files empty, in every filesystem mode.
+    func testProcTunablesAreReadOnlyAndKernelFilesMasked() throws {
+        for mode in Self.modes {
+            let (r, out) = try run("""
+                v=$(cat /proc/sys/vm/swappiness)
+                echo "$v" 2>/dev/null > /proc/sys/vm/swappiness && echo "sysctl written"
+                echo 1 2>/dev/null > /proc/sys/kernel/ns_last_pid && echo "sysctl written"
+                for p in /proc/sys /proc/sysrq-trigger /proc/irq /proc/bus /proc/fs; do
+                  [ -e $p ] || continue
+                  awk -v p=$p '$5 == p { print $6 }' /proc/self/mountinfo | grep -q '^ro' || echo "$p not read-only"
+                done
+                for p in /proc/keys /proc/timer_list /proc/kcore /proc/sched_debug; do
+                  [ -e $p ] || continue
+                  [ "$(head -c 64 $p 2>/dev/null | wc -c)" = 0 ] || echo "$p readable"
+                done
+                echo checked
+                """, mode)
+            XCTAssertEqual(r.outcome, .ok, "\(mode): \(r.detail ?? "") \(out)")
+            XCTAssertEqual(out, "checked\n", "\(mode)")
+        }
+    }
+
+    /// The init (PID 1 of the run) is a copy of cleanroom: its memory, environment, argv and
+    /// ptrace are out of reach of the workload and of services, in every filesystem mode.
+    func testInitMemoryEnvironmentAndArgvAreUnreadable() throws {
+        setenv("CLEANROOM_ESCAPE_TEST_SECRET", "planted-in-the-heap", 1)
+        defer { unsetenv("CLEANROOM_ESCAPE_TEST_SECRET") }
+        let probe = """
+            cat /proc/1/environ >/dev/null 2>&1 && echo "environ readable"
+            head -c 1 /proc/1/mem 2>&1 | grep -q 'Input/output' && echo "mem open"
+            cat /proc/1/maps >/dev/null 2>&1 && echo "maps readable"
+            tr '\\0' ' ' < /proc/1/cmdline | grep -q '[a-z]' && echo "cmdline shows: $(tr '\\0' ' ' < /proc/1/cmdline)"
+            python3 -c "
+            import ctypes; libc = ctypes.CDLL(None, use_errno=True)
+            if libc.ptrace(16, 1, 0, 0) == 0: print('ptrace attached')
+            "
+            echo checked
+            """
+        for mode in Self.modes {
+            let (r, out) = try run(probe, mode)
+            XCTAssertEqual(r.outcome, .ok, "\(mode): \(r.detail ?? "") \(out)")
+            XCTAssertEqual(out, "checked\n", "\(mode)")
+        }
+        // A service looks too, from inside the run's namespaces, before the workload starts.
+        let dir = SandboxTest.scratch()
+        var req = SandboxTest.request(["cat", dir + "/svc.txt"], cwd: dir, settings: SandboxSettings(seccomp: .none))
+        req.services = [ServicePlan(name: "snoop", command: ["sh", "-c", "{ \(probe); } > \(dir)/svc.txt 2>&1; echo ready; exec sleep 60"],
+                                    ready: .log(regex: "ready"), readyTimeout: 20)]
+        let r = try Sandbox.run(req)
+        XCTAssertEqual(r.outcome, .ok, r.detail ?? "")
+        XCTAssertEqual(SandboxTest.stdout(req), "checked\n")
+    }
+
+    /// A user namespace gives the workload capabilities there, not over the host's mounts:
+    /// tunables, cgroups and the masked files stay out of reach; a setuid binary gains nothing.
+    func testUserNamespaceAndSetuidRegainNothing() throws {
+        for mode in Self.modes {
+            let (r, out) = try run("""
+                unshare -U -r -m --propagation private sh -c '
+                  v=$(cat /proc/sys/vm/swappiness)
+                  echo "$v" 2>/dev/null > /proc/sys/vm/swappiness && echo "sysctl written in userns"
+                  mount -o remount,rw /proc/sys 2>/dev/null && echo "remounted /proc/sys"
+                  umount /proc/sys 2>/dev/null && echo "unmounted /proc/sys"
+                  umount -l /sys/fs/cgroup 2>/dev/null && echo "unmounted /sys/fs/cgroup"
+                  mount -o remount,rw /sys 2>/dev/null && echo "remounted /sys"
+                  mkdir -p ./cg; mount -t cgroup2 none ./cg 2>/dev/null && echo "mounted cgroup2 in userns"
+                  mount -t proc proc ./cg 2>/dev/null && echo "mounted proc in userns"
+                  true'
+                cp "$(command -v grep)" ./suid-grep && chmod u+s ./suid-grep
+                ./suid-grep -E '^CapEff' /proc/self/status
+                echo checked
+                """, mode)
+            XCTAssertEqual(r.outcome, .ok, "\(mode): \(r.detail ?? "") \(out)")
+            XCTAssertEqual(out, "CapEff:\t00000000a80425fb\nchecked\n", "\(mode)")
+        }
+    }
+
+    /// End to end through the built binary, with the secret where CI puts it: in cleanroom's
+    /// environment from the start (the strings /proc/PID/environ shows, not a later setenv).
+    func testASecretInCleanroomsEnvironmentNeverReachesTheRun() throws {
+        let binary = TestFixtures.repoRoot.appendingPathComponent(".build/debug/cleanroom").path
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary), "build the cleanroom executable first")
+        let secret = "cr-secret-\(UUID().uuidString)"
+        for mode in Self.modes {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = ["exec", "--seccomp", "none", "--filesystem", mode.rawValue, "--", "sh", "-c", """
+                for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline /proc/self/environ; do cat "$f" 2>/dev/null; done | tr '\\0' '\\n'
+                dd if=/proc/1/mem bs=4096 skip=1 count=1 2>/dev/null | wc -c
+                """]
+            p.environment = ["PATH": "/usr/bin:/bin", "CI_JOB_TOKEN": secret]
+            p.currentDirectoryURL = URL(fileURLWithPath: SandboxTest.scratch())
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0, "\(mode): \(text)")
+            XCTAssertFalse(text.contains(secret), "\(mode): the secret reached the run:\n\(text)")
+            XCTAssertTrue(text.contains("PATH="), "\(mode): the workload's own environment is listed (the probe ran): \(text)")
+        }
+    }
+}
