@@ -17,7 +17,7 @@ final class SamplerObserver: RunObserver {
 
     func started(_ run: RunStart) {
         let s = Sampler(paths: run.paths, interval: interval, network: network)
-        s.start(rootPID: run.rootPID, origin: UInt64(max(0, run.at) * 1e9), rootIsInit: run.rootIsInit)
+        s.start(rootPID: run.rootPID, origin: UInt64(max(0, run.at) * 1e9), rootIsInit: run.rootIsInit, netnsFD: run.netnsFD)
         sampler = s
     }
 

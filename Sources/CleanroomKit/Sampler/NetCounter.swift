@@ -32,8 +32,12 @@ final class NetCounter {
     /// The run's process was seen in the host's namespace (not yet unshared, or never).
     private var sawHostNamespace = false
 
-    init(pid: pid_t) {
+    /// The run's namespace, open (kept by the sandbox for the run); -1: from /proc/PID/ns/net.
+    private let netnsFD: Int32
+
+    init(pid: pid_t, netnsFD: Int32 = -1) {
         self.pid = pid
+        self.netnsFD = netnsFD
         var st = stat()
         // /proc/self resolves to the thread-group leader: the host's (cleanroom's) namespace.
         hostInode = stat("/proc/self/ns/net", &st) == 0 ? UInt64(st.st_ino) : 0
@@ -43,15 +47,14 @@ final class NetCounter {
     func poll() {
         switch state {
         case .waiting:
-            let path = "/proc/\(pid)/ns/net"
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            let fd = netnsFD >= 0 ? netnsFD : open("/proc/\(pid)/ns/net", O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 state = .failed(sawHostNamespace
                     ? "the run stayed in the host's network namespace (network isolation was not set up); per-run bytes cannot be separated"
                     : "the run's process exited before its network namespace could be read")
                 return
             }
-            defer { close(fd) }
+            defer { if fd != netnsFD { close(fd) } }
             var st = stat()
             guard fstat(fd, &st) == 0 else { return }
             if UInt64(st.st_ino) == hostInode {   // not unshared yet: try again next sample

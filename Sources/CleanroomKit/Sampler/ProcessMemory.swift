@@ -43,14 +43,16 @@ final class ProcessMemory {
     /// workload's. Its children are walked; it is not counted.
     private let excluded: pid_t?
 
-    init(listing: ProcTree.Listing) {
+    /// `rootIsInit`: the root is the sandbox's init (known to the sandbox; a readlink of a
+    /// non-dumpable init's exe fails without CAP_SYS_PTRACE).
+    init(listing: ProcTree.Listing, rootIsInit: Bool = false) {
         self.listing = listing
         let root: pid_t
         switch listing {
         case .cgroupProcs(_, let r): root = r
         case .descendants(let r): root = r
         }
-        excluded = Self.isForkOfSelf(root) ? root : nil
+        excluded = rootIsInit || Self.isForkOfSelf(root) ? root : nil
         if case .cgroupProcs(let path, _) = listing { procsFile = KeptFile(path) } else { procsFile = nil }
         pids.reserveCapacity(256)
     }

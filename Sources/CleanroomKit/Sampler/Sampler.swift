@@ -47,6 +47,7 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
     private var thread: Thread?
     private var rootPID: pid_t = 0
     private var rootIsInit = false
+    private var netnsFD: Int32 = -1
     private var origin: UInt64 = 0
     // Written by the sampler thread before `finished` is signalled, read after.
     private var threadOutput: (samples: Samples, figures: [FigureSource: Figures], cpu: Double, memoryWalks: ProcessMemory.Peaks)?
@@ -66,8 +67,10 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
     /// Starts sampling `rootPID` (the workload, or the sandbox's init holding the run's namespaces).
     /// `origin`: CLOCK_MONOTONIC ns of the workload's exec (sample times count from it); now if nil.
     /// `rootIsInit`: the root is the sandbox's init (a copy of cleanroom), whose memory is not the run's.
-    public func start(rootPID: pid_t, origin: UInt64? = nil, rootIsInit: Bool = false) {
+    /// `netnsFD`: the run's network namespace, open (`RunStart.netnsFD`); -1: found from rootPID.
+    public func start(rootPID: pid_t, origin: UInt64? = nil, rootIsInit: Bool = false, netnsFD: Int32 = -1) {
         self.rootIsInit = rootIsInit
+        self.netnsFD = netnsFD
         precondition(thread == nil, "Sampler.start called twice")
         self.rootPID = rootPID
         self.origin = origin ?? UInt64(Monotonic.nowNS)
@@ -122,8 +125,8 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         let listing: ProcTree.Listing = counters.procsFile.map { .cgroupProcs($0, root: rootPID) } ?? .descendants(of: rootPID)
         let tree: ProcTree? = needTree ? ProcTree(listing: listing, wantIO: wantIO, wantHWM: wantHWM) : nil
         tree?.memoryExcluded = rootIsInit ? rootPID : nil
-        let processMemory = ProcessMemory(listing: listing)
-        let net: NetCounter? = network == .none ? NetCounter(pid: rootPID) : nil
+        let processMemory = ProcessMemory(listing: listing, rootIsInit: rootIsInit)
+        let net: NetCounter? = network == .none ? NetCounter(pid: rootPID, netnsFD: netnsFD) : nil
         let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
         let cpuScale = cpuSpec?.scale ?? 1

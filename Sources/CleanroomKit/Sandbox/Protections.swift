@@ -43,9 +43,11 @@ enum Protections {
     /// Whether this host can give a run its own cgroup namespace (Linux 4.6+; probed once).
     static let cgroupNamespaces: Bool = cspawn_probe_namespaces(CSPAWN_NEWCGROUP) == 0
 
-    /// Whether the init can be made non-dumpable: as root the parent keeps CAP_SYS_PTRACE to reach
-    /// /proc/<init>/ns for services, the network counters and scrapes. Without root it could not.
-    static func hidesParent(host: SandboxHost) -> Bool { host.isRoot }
+    /// Whether the init can be made non-dumpable. The parent reaches the run's network namespace
+    /// through a descriptor opened before the gate; without root and without cgroups, though, the
+    /// disk figures are read from the init's /proc/PID/io (it reaps the workload and orphans),
+    /// which a non-dumpable init refuses to a parent without CAP_SYS_PTRACE.
+    static func hidesParent(host: SandboxHost) -> Bool { host.isRoot || host.backend.mode != .none }
 
     /// What of the above this host cannot give a run with namespaces (host.degraded).
     static func degradations(host: SandboxHost) -> [String] {
@@ -55,8 +57,8 @@ enum Protections {
             out.append("cgroup namespace not available (kernel < 4.6): the run sees its cgroup paths as the host names them")
         }
         if !hidesParent(host: host) {
-            out.append("not root: the sandbox's init (a copy of cleanroom) stays readable from inside through /proc/1/mem "
-                       + "(its argv and environment strings are wiped; services, network counters and scrapes need it dumpable)")
+            out.append("not root and no cgroups: the sandbox's init (a copy of cleanroom) stays readable from inside through "
+                       + "/proc/1/mem (its argv and environment strings are wiped; the disk figures are read from its /proc/PID/io)")
         }
         return out
     }

@@ -72,6 +72,13 @@ extension Sandbox {
         }
         (backend as? NoCgroupBackend)?.setRoot(pid, for: runID)
         register(pid: pid, group: groups.workload)
+        // Before the gate: past it the init is non-dumpable (Protections), and its ns files are
+        // out of reach of a parent without CAP_SYS_PTRACE (not root).
+        var netnsFD: Int32 = -1
+        if plan.useInit && plan.namespaces & Int32(CSPAWN_NEWNET) != 0 {
+            netnsFD = open("/proc/\(pid)/ns/net", O_RDONLY | O_CLOEXEC)
+            pipes.own(netnsFD)
+        }
         defer { Sandbox.registryLock.lock(); Sandbox.live[ObjectIdentifier(self)] = nil; Sandbox.registryLock.unlock() }
 
         // Services start at the gate: the init has made the namespaces, mounts and `lo`, and waits.
@@ -93,6 +100,7 @@ extension Sandbox {
                                        groups: groups, services: services, useInit: plan.useInit, requestNS: t0,
                                        program: program, runID: runID, metricsPath: metricsPath)
         supervisor.failure = startup.initFailure
+        supervisor.netnsFD = netnsFD
         supervisor.serviceFailure = startup.failure
         supervisor.run()
         return try complete(record, supervisor: supervisor, groups: groups, requestNS: t0)

@@ -44,6 +44,8 @@ final class RunSupervisor {
     var execNS: Int64?
     var failure: SpawnFailure?
     var serviceFailure: String?
+    /// The run's network namespace, opened before the gate (`RunStart.netnsFD`); -1: none.
+    var netnsFD: Int32 = -1
     var stoppedForService = false
     var workloadStatus: Int32?
     var workloadExitNS: Int64?
@@ -161,7 +163,7 @@ final class RunSupervisor {
             if startObserver, !observerStarted, let observer = sandbox.observer {
                 observerStarted = true
                 observer.started(RunStart(paths: group.paths, rootPID: rootPID, rootIsInit: useInit, at: Double(ns) / 1e9,
-                                          metricsFile: metricsPath, runID: runID))
+                                          metricsFile: metricsPath, runID: runID, netnsFD: netnsFD))
             }
         case .message(.failure(let f)): failure = f
         case .message, .nothing: break
@@ -174,7 +176,10 @@ final class RunSupervisor {
         workloadExitNS = ns
         if !services.isEmpty {
             // metrics_from prometheus (Adapters/): the "after" scrape, before the services are stopped.
-            if shutdown.stopAt == nil { request.metricsScrape?.scrape(.after, initPID: rootPID, ownNetwork: request.settings.network == .none) }
+            if shutdown.stopAt == nil, let scrape = request.metricsScrape {
+                if netnsFD >= 0 { scrape.scrape(.after, netnsFD: netnsFD) }
+                else { scrape.scrape(.after, initPID: rootPID, ownNetwork: request.settings.network == .none) }
+            }
             shutdown.workloadEnded(group: group, initPID: rootPID)
         }
     }

@@ -101,6 +101,10 @@ public struct RunStart: Sendable {
     /// metrics.jsonl the workload appends custom metrics to, when asked for.
     public var metricsFile: String?
     public var runID: String
+    /// The run's network namespace, open (-1: none of its own). Opened before the init becomes
+    /// non-dumpable, after which /proc/<init>/ns/net is out of reach without CAP_SYS_PTRACE;
+    /// valid until the observer's `finished()` returns.
+    public var netnsFD: Int32 = -1
 }
 
 /// What an observer measured over a run: figures by source (the sandbox adds its clocks and

@@ -224,7 +224,7 @@ final class CgroupV2NamespaceRealKernelTests: XCTestCase {
         // namespace, mounts cgroup2 (showing nsRoot as its root) and becomes cleanroom (same PID).
         let inner = """
         mount -t cgroup2 none '\(mnt)' || exit 90
-        CLEANROOM_CGROUP_ROOT='\(mnt)' exec '\(binary)' exec --json -- sh -c 'grep ^0:: /proc/self/cgroup'
+        CLEANROOM_CGROUP_ROOT='\(mnt)' exec '\(binary)' exec --json -- sh -c 'grep ^0:: /proc/self/cgroup; touch ready; while [ ! -e go ]; do sleep 0.05; done'
         """
         try inner.write(toFile: scratch + "/inner.sh", atomically: true, encoding: .utf8)
         let p = Process()
@@ -235,10 +235,18 @@ final class CgroupV2NamespaceRealKernelTests: XCTestCase {
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        let pid = p.processIdentifier
+        // While the workload waits: its group, as the host sees it, is a run of cleanroom's below
+        // the namespace's root (inside, its own cgroup namespace shows it as "/").
+        var waited = 0
+        while !SysFS.exists(scratch + "/ready") && waited < 30_000 { usleep(20_000); waited += 20 }
+        let during = SysFS.list(nsRoot + "/cleanroom").filter { SysFS.isDirectory(nsRoot + "/cleanroom/" + $0) }
+        let runGroup = during.first { $0.hasPrefix("cr-\(pid)-") && !$0.hasSuffix("-supervisor") }
+        XCTAssertNotNil(runGroup, "the run's group below the namespace's cleanroom/: \(during)")
+        FileManager.default.createFile(atPath: scratch + "/go", contents: nil)
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        let pid = p.processIdentifier
         XCTAssertEqual(p.terminationStatus, 0, e)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: o) as? [String: Any], e)
         XCTAssertEqual(json["outcome"] as? String, "ok")
@@ -249,9 +257,9 @@ final class CgroupV2NamespaceRealKernelTests: XCTestCase {
         let leaves = SysFS.list(nsRoot + "/cleanroom").filter { SysFS.isDirectory(nsRoot + "/cleanroom/" + $0) }
         XCTAssertTrue(leaves.contains { $0.hasPrefix("cr-\(pid)-") && $0.hasSuffix("-supervisor") }, "\(leaves)")
         XCTAssertEqual(SysFS.pids(nsRoot + "/cgroup.procs"), [], "nobody left in the namespace's root")
-        // …and the run was placed below it: the workload saw itself in cleanroom/<run> of the namespace.
+        // …and the run, in a cgroup namespace of its own, saw its group as the root.
         let seen = try XCTUnwrap(json["stdout"] as? String, "exec --json carries the captured stdout")
-        XCTAssertTrue(seen.hasPrefix("0::/cleanroom/cr-\(pid)-"), seen)
+        XCTAssertEqual(seen, "0::/\n")
         XCTAssertFalse(leaves.contains { !$0.hasSuffix("-supervisor") }, "the run's group was removed: \(leaves)")
     }
 }
