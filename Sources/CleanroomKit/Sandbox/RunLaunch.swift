@@ -61,7 +61,8 @@ extension Sandbox {
 
         let plan = SpawnPlan(exe: exe, argv: req.command, env: env, cwd: req.cwd, namespaces: namespaces,
                              filesystem: req.settings.filesystem, hostname: req.hostname, rlimits: rlimits,
-                             program: program, hasServices: !req.services.isEmpty)
+                             program: program, hasServices: !req.services.isEmpty,
+                             keepCaps: Capabilities.mask(adding: req.settings.capabilities))
         let pipes = RunPipes()
         let pid: pid_t, pidfd: Int32
         do {
