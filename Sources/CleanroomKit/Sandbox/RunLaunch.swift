@@ -158,7 +158,9 @@ extension Sandbox {
         }
         if let mp = metricsPath {
             // A fresh, empty file: the run's processes open it by path ($CLEANROOM_METRICS).
-            let fd = open(mp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            // Never one planted at the name: whatever is there goes, O_EXCL refuses a new plant.
+            unlink(mp)
+            let fd = open(mp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw SandboxError.system(.last("open", mp)) }
             close(fd)
         }
