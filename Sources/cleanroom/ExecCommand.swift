@@ -7,10 +7,10 @@ import Glibc
 
 /// `cleanroom exec`: one command in a sandbox, its real figures, its exit code.
 ///
-/// The workload's stdout/stderr are captured to files in a temporary directory (capped at
-/// --output-limit, the tail kept) and, without --json, printed after the run to our own
-/// stdout/stderr, followed by a one-line summary on stderr. With --json only the run record is
-/// printed (the output files' paths are in it and the directory is kept).
+/// The workload's stdout/stderr are captured to files in a private scratch directory
+/// (`ExecScratch`; capped at --output-limit, the tail kept) and, without --json, printed after the
+/// run to our own stdout/stderr, followed by a one-line summary on stderr. With --json only the
+/// run record is printed, the kept output as text in it. The directory goes on every exit path.
 struct ExecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec",
@@ -36,6 +36,8 @@ struct ExecCommand: ParsableCommand {
     @Option(name: .customLong("output-limit"), help: "Bytes of stdout and of stderr kept, the tail (default 16MiB).") var outputLimit: String?
     @Option(name: .customLong("expect-exit"), help: "Exit code that counts as ok (0 to 255; default 0).") var expectExit: String?
     @Option(name: .customLong("env"), help: "Extra environment KEY=VALUE (repeatable).") var envs: [String] = []
+    @Option(name: .customLong("cap-add"), help: "Add a capability to Docker's default set (e.g. NET_ADMIN; CAP_ prefix and case optional; ALL; repeatable).")
+    var capAdd: [String] = []
     @Option(help: "Working directory (default: the current one).") var cwd: String?
     @Option(help: "Sampling interval of the CPU and memory time series (default 50ms).") var sampling: String?
     @Flag(help: "Exit 3 instead of running when something asked for cannot be enforced.") var strict = false
@@ -55,7 +57,7 @@ struct ExecCommand: ParsableCommand {
 
     static let flagNames = ["--memory", "--cpus", "--pids", "--disk-read-rate", "--disk-write-rate", "--timeout",
                             "--kill-grace", "--network", "--seccomp", "--filesystem", "--output-limit", "--expect-exit",
-                            "--env", "--cwd", "--sampling", "--strict", "--json", "--help"]
+                            "--env", "--cap-add", "--cwd", "--sampling", "--strict", "--json", "--help"]
 
     func run() throws {
         var argv = command
@@ -74,36 +76,42 @@ struct ExecCommand: ParsableCommand {
         guard !argv.isEmpty else { throw ValidationError("no command given: cleanroom exec [OPTIONS] -- COMMAND [ARG ...]") }
         let base = FileManager.default.currentDirectoryPath
         let workload: WorkloadPlan
-        switch ExecFlags.plan(flags: givenFlags, env: envs, command: argv, baseDirectory: base) {
+        switch ExecFlags.plan(flags: givenFlags, env: envs, command: argv, baseDirectory: base, capAdd: capAdd) {
         case .success(let w): workload = w
         case .failure(let problems):
             // Every problem at once, as `validate` does for slo.json; nothing was run.
             for line in problems.lines { fputs("cleanroom exec: \(line)\n", stderr) }
             throw ExitCode(ExitStatus.usage)
         }
-        let outDir = FileManager.default.temporaryDirectory.appendingPathComponent("cleanroom-exec-\(getpid())").path
-        let request = SandboxRequest(workload: workload, outputDirectory: outDir, metricsFile: true, strict: strict)
-        let interval = workload.sampling
-        let degraded = Sandbox.degradations(for: request)
+        // Handlers first: a signal from here on tears the run down and still reaches `leave`.
         SignalTeardown.install()
-        // The scratch directory goes on every exit path (error, signal, --json, plain), not only
-        // after the plain summary: each `exec` used to leave /tmp/cleanroom-exec-PID behind.
+        let outDir: String
+        do { outDir = try ExecScratch.make() } catch {
+            // Nothing was made or run; a parent we cannot trust is an environment problem (exit 3).
+            fputs("cleanroom exec: \(ConsoleText.escape("\(error)"))\n", stderr)
+            throw ExitCode(ExitStatus.environment)
+        }
+        // The scratch directory goes on every exit path (error, signal, --json, plain).
         func leave(_ code: Int32) -> Never {
-            try? FileManager.default.removeItem(atPath: outDir)
+            ExecScratch.remove(outDir)
             Glibc.exit(code)
         }
-        var record: RunRecord
-        do {
-            record = try SandboxExecutor.measuredRun(request, sampling: interval)
-            try CaptureCheck.verify(&record, directory: outDir, relative: nil)
-        } catch {
+        do { leave(try runInScratch(workload, outDir: outDir)) } catch {
             // The sandbox could not be set up, or the output capture could not be written (exit 3).
             fputs("cleanroom: \(ConsoleText.escape("\(error)"))\n", stderr)
             leave(ExitStatus.environment)
         }
+    }
+
+    /// The run, its output and summary; returns the exit code.
+    func runInScratch(_ workload: WorkloadPlan, outDir: String) throws -> Int32 {
+        let request = SandboxRequest(workload: workload, outputDirectory: outDir, metricsFile: true, strict: strict)
+        let degraded = Sandbox.degradations(for: request)
+        var record = try SandboxExecutor.measuredRun(request, sampling: workload.sampling)
+        try CaptureCheck.verify(&record, directory: outDir, relative: nil)
         if SignalTeardown.caught != 0 {
             fputs("cleanroom: interrupted by signal \(SignalTeardown.caught); the sandbox was torn down\n", stderr)
-            leave(130)
+            return 130
         }
         if json {
             let enc = JSONEncoder()
@@ -124,7 +132,7 @@ struct ExecCommand: ParsableCommand {
             if let e = FileManager.default.contents(atPath: outDir + "/stderr.txt") { FileHandle.standardError.write(e) }
             fputs(Self.summary(record, degraded: degraded) + "\n", stderr)
         }
-        leave(Self.exitCode(record))
+        return Self.exitCode(record)
     }
 
     static func exitCode(_ r: RunRecord) -> Int32 {

@@ -9,7 +9,7 @@ enum ConfigKeys {
                            "max_repeat", "timeout", "kill_grace", "output_limit", "sampling", "noise", "expect_exit",
                            "limits", "sandbox", "services", "metrics_from"]
     static let limits = ["memory", "cpus", "pids", "disk_read_rate", "disk_write_rate"]
-    static let sandbox = ["network", "seccomp", "filesystem"]
+    static let sandbox = ["network", "seccomp", "filesystem", "capabilities"]
     static let service = ["name", "command", "ready", "ready_timeout", "env", "cwd", "limits"]
     static let ready = ["tcp", "http", "log"]
     static let metricsFrom = ["format", "path", "stdout", "service", "port", "url"]
@@ -27,7 +27,7 @@ enum ConfigKeys {
         "before": "setup", "after": "teardown",
         "limit": "limits", "resources": "limits",
         "cpu": "cpus", "mem": "memory", "memory_limit": "memory", "max_memory": "memory", "processes": "pids",
-        "net": "network", "fs": "filesystem",
+        "net": "network", "fs": "filesystem", "caps": "capabilities", "cap_add": "capabilities", "capability": "capabilities",
         "slo": "slos", "objectives": "slos", "workload": "workloads", "webhook": "webhooks", "alert": "alerts",
         "service": "services", "readiness": "ready", "port": "tcp", "url": "url_env", "webhook_url": "url_env",
         "secret": "secret_env", "events": "on", "when": "on", "severity": "level",

@@ -28,8 +28,10 @@ public enum ExecFlags {
     public struct Problems: Error, Sendable { public var lines: [String] }
 
     /// The workload the flags describe, or one line per problem (`--memory 512: … (hint)`).
-    /// `baseDirectory` is what a relative --cwd or seccomp profile path resolves against.
-    public static func plan(flags: [Flag], env: [String], command: [String], baseDirectory: String) -> Result<WorkloadPlan, Problems> {
+    /// `baseDirectory` is what a relative --cwd or seccomp profile path resolves against;
+    /// `capAdd` holds the repeatable --cap-add values (`sandbox.capabilities`).
+    public static func plan(flags: [Flag], env: [String], command: [String], baseDirectory: String,
+                            capAdd: [String] = []) -> Result<WorkloadPlan, Problems> {
         var problems: [String] = []
         var envPairs: [(String, String)] = []
         var envIndex: [String: Int] = [:]
@@ -53,6 +55,11 @@ public enum ExecFlags {
             }
         }
         if !envPairs.isEmpty { workload["env"] = envPairs }
+        if !capAdd.isEmpty {
+            var inner = workload["sandbox"] as? [String: Any] ?? [:]
+            inner["capabilities"] = capAdd
+            workload["sandbox"] = inner
+        }
         let text = "{\"version\": 1, \"workloads\": [" + json(workload) + "]}"
         switch ConfigLoader.load(data: Data(text.utf8), path: "exec", baseDirectory: baseDirectory) {
         case .success(let plan) where problems.isEmpty:
@@ -79,6 +86,9 @@ public enum ExecFlags {
             subject = index == 0 ? "COMMAND" : "argument \(index) of COMMAND"
         } else if path == "command" {
             subject = "COMMAND"
+        } else if path.hasPrefix("sandbox.capabilities[") {
+            // The config's message already quotes the name given.
+            subject = "--cap-add"
         } else if path.hasPrefix("env") {
             subject = "--env " + ConsoleText.escape(String(path.dropFirst(4)))
         }

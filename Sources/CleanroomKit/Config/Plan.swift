@@ -65,8 +65,11 @@ public struct SandboxSettings: Equatable, Sendable {
     public var network: NetworkMode
     public var seccomp: SeccompMode
     public var filesystem: FilesystemMode
-    public init(network: NetworkMode = .none, seccomp: SeccompMode = .default, filesystem: FilesystemMode = .privateTmp) {
-        self.network = network; self.seccomp = seccomp; self.filesystem = filesystem
+    /// Capabilities added to Docker's default set (canonical names such as `NET_ADMIN`, or `ALL`).
+    public var capabilities: [String]
+    public init(network: NetworkMode = .none, seccomp: SeccompMode = .default, filesystem: FilesystemMode = .privateTmp,
+                capabilities: [String] = []) {
+        self.network = network; self.seccomp = seccomp; self.filesystem = filesystem; self.capabilities = capabilities
     }
 }
 

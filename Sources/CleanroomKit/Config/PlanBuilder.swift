@@ -26,6 +26,7 @@ struct RunSettings {
     var network: NetworkMode?
     var seccomp: SeccompMode?
     var filesystem: FilesystemMode?
+    var capabilities: [String]?
 }
 
 enum SeccompProfileLimits {
@@ -165,6 +166,7 @@ struct PlanBuilder {
             if let v = sb["network"]?.value { s.network = d.choice(v, p("sandbox.network"), NetworkMode.allCases.map { ($0.rawValue, $0) }) }
             if let v = sb["filesystem"]?.value { s.filesystem = d.choice(v, p("sandbox.filesystem"), FilesystemMode.allCases.map { ($0.rawValue, $0) }) }
             if let v = sb["seccomp"]?.value { s.seccomp = seccomp(v, p("sandbox.seccomp")) }
+            if let v = sb["capabilities"]?.value { s.capabilities = capabilities(v, p("sandbox.capabilities")) }
         }
         return s
     }
@@ -286,7 +288,8 @@ struct PlanBuilder {
                             limits: merge(own.limits, over: defaults.limits),
                             sandbox: SandboxSettings(network: own.network ?? defaults.network ?? NetworkMode.none,
                                                      seccomp: own.seccomp ?? defaults.seccomp ?? .default,
-                                                     filesystem: own.filesystem ?? defaults.filesystem ?? .privateTmp),
+                                                     filesystem: own.filesystem ?? defaults.filesystem ?? .privateTmp,
+                                                     capabilities: own.capabilities ?? defaults.capabilities ?? []),
                             services: services)
         built.metricsFrom = metricsFrom
         return built

@@ -61,7 +61,8 @@ extension Sandbox {
 
         let plan = SpawnPlan(exe: exe, argv: req.command, env: env, cwd: req.cwd, namespaces: namespaces,
                              filesystem: req.settings.filesystem, hostname: req.hostname, rlimits: rlimits,
-                             program: program, hasServices: !req.services.isEmpty)
+                             program: program, hasServices: !req.services.isEmpty,
+                             keepCaps: Capabilities.mask(adding: req.settings.capabilities))
         let pipes = RunPipes()
         let pid: pid_t, pidfd: Int32
         do {
@@ -165,7 +166,9 @@ extension Sandbox {
         }
         if let mp = metricsPath {
             // A fresh, empty file: the run's processes open it by path ($CLEANROOM_METRICS).
-            let fd = open(mp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            // Never one planted at the name: whatever is there goes, O_EXCL refuses a new plant.
+            unlink(mp)
+            let fd = open(mp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw SandboxError.system(.last("open", mp)) }
             close(fd)
         }

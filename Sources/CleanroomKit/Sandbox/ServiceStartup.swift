@@ -173,7 +173,7 @@ extension Sandbox {
         s.seccomp_len = program?.length ?? 0
         s.no_new_privs = 1
         s.drop_caps = 1
-        s.keep_caps = Capabilities.dockerDefaultMask
+        s.keep_caps = Capabilities.mask(adding: request.settings.capabilities)
         s.exec_pipe = ex.write
         var pid: Int32 = -1
         svc.requestNS = Monotonic.nowNS

@@ -50,6 +50,8 @@ struct SpawnPlan {
     var rlimits: [cspawn_rlimit]
     var program: SeccompProgram?
     var hasServices: Bool
+    /// CAP_* bits the workload keeps (Docker's default plus `sandbox.capabilities`).
+    var keepCaps: UInt64 = Capabilities.dockerDefaultMask
 
     var useInit: Bool { namespaces & Int32(CSPAWN_NEWPID) != 0 }
 
@@ -92,7 +94,7 @@ struct SpawnPlan {
         cfg.nrlimits = Int32(rlimits.count)
         cfg.no_new_privs = 1
         cfg.drop_caps = 1
-        cfg.keep_caps = Capabilities.dockerDefaultMask
+        cfg.keep_caps = keepCaps
         cfg.gate_fd = pipes.gate.read
         cfg.uid_map = uidMap.map { UnsafePointer(arena.string($0)) }
         cfg.gid_map = gidMap.map { UnsafePointer(arena.string($0)) }

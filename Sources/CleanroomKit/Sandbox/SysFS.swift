@@ -19,9 +19,12 @@ enum SysFS {
         if n < 0 { throw .last("write \"\(text.trimmingCharacters(in: .whitespacesAndNewlines))\" to", path) }
     }
 
-    /// Creates or truncates `path` and writes all of `bytes` (the run's captured output).
+    /// Creates `path` afresh and writes all of `bytes` (the run's captured output).
     static func writeFile(_ path: String, _ bytes: [UInt8]) throws(SystemFailure) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        // Always a new file: whatever is at the name goes first (a planted symlink is removed, its
+        // target untouched), and O_EXCL|O_NOFOLLOW refuses anything planted in between.
+        unlink(path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw .last("open", path) }
         defer { close(fd) }
         var done = 0

@@ -30,24 +30,6 @@ final class ExecCommandTests: XCTestCase {
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
-    /// `exec`'s per-run scratch directory is gone after it exits: plain, --json, a failing
-    /// workload, and a sandbox that cannot be set up (exit 3).
-    func testScratchDirectoryIsRemovedOnEveryExitPath() throws {
-        for args in [["--", "/bin/true"], ["--json", "--", "/bin/true"], ["--", "/bin/sh", "-c", "exit 7"],
-                     ["--seccomp", "none", "--json", "--", "/bin/false"]] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = ["exec"] + args
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let pid = p.processIdentifier
-            p.waitUntilExit()
-            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cleanroom-exec-\(pid)").path
-            XCTAssertFalse(FileManager.default.fileExists(atPath: scratch), "\(args): \(scratch) left behind")
-        }
-    }
-
     func testExitCodesFollowTheContract() throws {
         XCTAssertEqual(try exec(["--", "sh", "-c", "echo hi; exit 5"]).0, 5, "the workload's own code")
         let (code, out, err) = try exec(["--", "sh", "-c", "echo to-stdout; echo to-stderr >&2"])
