@@ -40,8 +40,10 @@ enum Protections {
         return (field(48), field(49), field(50), field(51))
     }()
 
-    /// Whether this host can give a run its own cgroup namespace (Linux 4.6+; probed once).
-    static let cgroupNamespaces: Bool = cspawn_probe_namespaces(CSPAWN_NEWCGROUP) == 0
+    /// Whether this host can give a run its own cgroup namespace (Linux 4.6+): the kernel shows
+    /// /proc/self/ns/cgroup exactly when it has them (a stat, where a probe clone would cost a
+    /// process per cleanroom start).
+    static let cgroupNamespaces: Bool = SysFS.exists("/proc/self/ns/cgroup")
 
     /// Whether the init can be made non-dumpable. The parent reaches the run's network namespace
     /// through a descriptor opened before the gate; without root and without cgroups, though, the
