@@ -69,6 +69,26 @@ final class SandboxEscapeTests: XCTestCase {
         }
     }
 
+    /// The same attempts, then a fork bomb: still held at `pids` by the run's own group (every
+    /// process it made is in the group: pids_peak is the limit), and nothing outlives the run.
+    func testAfterTheAttemptsAForkBombIsStillContained() throws {
+        let bomb = try TestFixtures.binary("forkbomb")
+        let dir = SandboxTest.scratch()
+        try FileManager.default.copyItem(atPath: bomb, toPath: dir + "/forkbomb")
+        for mode in Self.modes {
+            let req = SandboxTest.request(["sh", "-c", """
+                for d in $CR_PARENTS; do echo $$ 2>/dev/null > "$d/cgroup.procs"; done
+                mount -t cgroup2 none /mnt 2>/dev/null
+                exec ./forkbomb
+                """], cwd: dir, limits: Limits(pids: 32), settings: SandboxSettings(seccomp: .none, filesystem: mode),
+                timeout: 2, killGrace: 0.5, env: ["CR_PARENTS": Self.ownParents.joined(separator: " ")])
+            let r = try SandboxExecutor.measuredRun(req, sampling: 0.05)
+            XCTAssertEqual(r.outcome, .timeout, "\(mode): \(r.detail ?? "")")
+            XCTAssertEqual(r.metrics["pids_peak"], 32, "\(mode): the bomb filled the run's own group, no more")
+            SandboxTest.assertNothingLeft(marker: "./forkbomb")
+        }
+    }
+
     /// The runtime's view: the run's own limits at /sys/fs/cgroup, under the host's file names.
     func testSysFsCgroupShowsTheRunsOwnLimits() throws {
         let script = SandboxHost.current.backend.mode == .v2
