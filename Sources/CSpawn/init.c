@@ -34,6 +34,16 @@
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
 #endif
 
+/* The init's CPU when it had joined the run's groups by writes (v1 `tasks`): what it spent before
+ * was charged to cleanroom's own groups, so only what came after is the sandbox's share of the
+ * run's counters (startup_cpu). Zero when the clone put it into its group from the start. This
+ * process's own copy (no CLONE_VM). */
+static struct timeval cs_joined_utime, cs_joined_stime;
+
+static int64_t cs_ns_since(struct timeval now, struct timeval then) {
+    return ((int64_t)now.tv_sec - then.tv_sec) * 1000000000 + ((int64_t)now.tv_usec - then.tv_usec) * 1000;
+}
+
 /* Namespaces exist already (clone flags); everything shared by the init and the workload. */
 static void cs_setup_common(const struct cspawn_config *c) {
     if (c->uid_map) {
@@ -49,6 +59,8 @@ static void cs_setup_common(const struct cspawn_config *c) {
             int r = cs_write_file(c->cgroup_procs[i], "0");
             if (r < 0) cs_fail(c, "join cgroup", c->cgroup_procs[i], -r);
         }
+        struct rusage ru;
+        if (getrusage(RUSAGE_SELF, &ru) == 0) { cs_joined_utime = ru.ru_utime; cs_joined_stime = ru.ru_stime; }
         cs_mark(c, "child: cgroups joined");
     }
     /* Entered once every group is joined: its root is the run's own group, so /proc/self/cgroup
@@ -169,6 +181,18 @@ static void cs_init_main(struct cspawn_config *c) {
                     m.err = status;
                     m.pid = p;
                     m.ns = cspawn_now_ns();
+                    struct rusage ru;
+                    if (getrusage(RUSAGE_SELF, &ru) == 0) {
+                        m.cpu_user_ns = cs_ns_since(ru.ru_utime, cs_joined_utime);
+                        m.cpu_sys_ns = cs_ns_since(ru.ru_stime, cs_joined_stime);
+                        struct timeval zero = { 0, 0 };
+                        m.joined_cpu_ns = cs_ns_since(cs_joined_utime, zero) + cs_ns_since(cs_joined_stime, zero);
+                        struct rusage ch;
+                        m.child_cpu_ns = getrusage(RUSAGE_CHILDREN, &ch) == 0
+                            ? cs_ns_since(ch.ru_utime, zero) + cs_ns_since(ch.ru_stime, zero) : -1;
+                    } else {
+                        m.cpu_user_ns = m.cpu_sys_ns = -1;
+                    }
                     cs_write_all(c->status_pipe, &m, sizeof m);
                     /* Leaving kills whatever is left in the PID namespace: nothing outlives the run.
                      * With services the parent first stops them (SIGTERM, grace, SIGKILL), then

@@ -167,6 +167,15 @@ void cs_stamp_and_exec(int pipe_fd, const char *path, char *const *argv, char *c
     struct cspawn_msg m;
     memset(&m, 0, sizeof m);
     m.kind = CSPAWN_MSG_EXEC;
+    /* What this process spent on the sandbox's last steps (fds, capabilities, seccomp): rusage
+     * survives execve, so it is charged apart from the workload's interval (startup_cpu). */
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0) {
+        m.cpu_user_ns = (int64_t)ru.ru_utime.tv_sec * 1000000000 + (int64_t)ru.ru_utime.tv_usec * 1000;
+        m.cpu_sys_ns = (int64_t)ru.ru_stime.tv_sec * 1000000000 + (int64_t)ru.ru_stime.tv_usec * 1000;
+    } else {
+        m.cpu_user_ns = m.cpu_sys_ns = -1;
+    }
     m.ns = cspawn_now_ns();
     cs_write_all(pipe_fd, &m, sizeof m);
     execve(path, argv, envp);

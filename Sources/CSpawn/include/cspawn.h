@@ -45,6 +45,10 @@ struct cspawn_msg {
     int32_t pid;       /* STATUS: the workload's pid as the init sees it */
     char step[28];
     char detail[184];
+    int64_t cpu_user_ns;   /* EXEC: the workload process's CPU before execve; STATUS: the init's */
+    int64_t cpu_sys_ns;    /* own CPU since it joined its groups by writes (-1: unknown): startup_cpu */
+    int64_t child_cpu_ns;  /* STATUS: the init's RUSAGE_CHILDREN then (user + system) */
+    int64_t joined_cpu_ns; /* STATUS: the init's own CPU when it had joined (user + system) */
 };
 
 struct cspawn_rlimit {

@@ -26,6 +26,7 @@ public enum Dimension: String, Codable, Sendable, CaseIterable {
 public enum Metric: String, Codable, Sendable, CaseIterable {
     case wallTime = "wall_time"
     case startupTime = "startup_time"
+    case startupCPU = "startup_cpu"
     case cpuTime = "cpu_time"
     case cpuUser = "cpu_user"
     case cpuSystem = "cpu_system"
@@ -51,7 +52,7 @@ public enum Metric: String, Codable, Sendable, CaseIterable {
 
     public var dimension: Dimension {
         switch self {
-        case .wallTime, .startupTime, .cpuTime, .cpuUser, .cpuSystem, .cpuThrottledTime,
+        case .wallTime, .startupTime, .startupCPU, .cpuTime, .cpuUser, .cpuSystem, .cpuThrottledTime,
              .cpuPressure, .memoryPressure, .ioPressure, .hostCPUPressure, .stealTime:
             return .duration
         case .cpuPercent, .cpuPercentPeak:

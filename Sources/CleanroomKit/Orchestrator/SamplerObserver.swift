@@ -2,9 +2,9 @@
 import Glibc
 #endif
 
-/// Plugs the Sampler into a sandboxed run: sampling starts when the workload execs (the run's
-/// cgroup is fresh then, so its counters hold only the sandbox's own set-up) and stops once every
-/// process of the run has exited, while the cgroup can still be read.
+/// Plugs the Sampler into a sandboxed run: its start snapshot is taken once the run's cgroup exists
+/// (before the spawn), sampling starts when the workload execs and stops once every process of the
+/// run has exited, while the cgroup can still be read.
 final class SamplerObserver: RunObserver {
     let interval: Double
     let network: NetworkMode
@@ -15,8 +15,14 @@ final class SamplerObserver: RunObserver {
         self.network = network
     }
 
+    /// The counters' start snapshot, before the spawn: the run's CPU is then everything its
+    /// cgroup used, from which the sandbox's own part (`startup_cpu`) is taken out by name.
+    func prepare(_ paths: CgroupPaths) {
+        sampler = Sampler(paths: paths, interval: interval, network: network)
+    }
+
     func started(_ run: RunStart) {
-        let s = Sampler(paths: run.paths, interval: interval, network: network)
+        let s = sampler ?? Sampler(paths: run.paths, interval: interval, network: network)
         s.start(rootPID: run.rootPID, origin: UInt64(max(0, run.at) * 1e9), rootIsInit: run.rootIsInit, netnsFD: run.netnsFD)
         sampler = s
     }

@@ -25,6 +25,10 @@ public enum FigureSource: String, CaseIterable, Sendable {
 ///   run's root reaps every process of the run (its PID namespace makes it the reaper), so its
 ///   rusage is complete and exact to the microsecond, while /proc sums tick-sampled counters of
 ///   the processes still alive at the last read;
+/// - the sandbox's init is in the run's cgroup and is the root every wait4 and /proc figure
+///   includes, and the workload process spends its first moments on the sandbox's last steps:
+///   both are taken out of `cpu_time`, `cpu_user`, `cpu_system` whatever their source (so they
+///   cover execve to exit) and reported as `startup_cpu`;
 /// - `cpu_percent` is derived last: cpu_time / wall_time × 100 (for a service: over its lifetime).
 ///
 /// A metric no source measured keeps the reason of the best source that said why.
@@ -50,7 +54,19 @@ public struct FigureAssembler: Sendable {
 
     /// Every figure once, with its source. `cpuPercentOver`: the seconds cpu_percent is taken over
     /// when it is not the run's wall_time (a service's lifetime), with how that was measured.
+    /// `setupCPU`: the init's own CPU, charged apart (`startup_cpu`).
+    func assemble(cpuPercentOver span: (seconds: Double, what: String)? = nil, setupCPU: SetupCPU?) -> Figures {
+        var out = assemble(cpuPercentOver: span, deriving: false)
+        if let c = setupCPU { Self.chargeApart(&out, c) }
+        Self.deriveCPUPercent(&out, span: span)
+        return out
+    }
+
     public func assemble(cpuPercentOver span: (seconds: Double, what: String)? = nil) -> Figures {
+        assemble(cpuPercentOver: span, deriving: true)
+    }
+
+    private func assemble(cpuPercentOver span: (seconds: Double, what: String)?, deriving: Bool) -> Figures {
         var names = Set<String>()
         for f in offers.values { names.formUnion(f.metrics.keys); names.formUnion(f.unmeasured.keys) }
         var out = Figures()
@@ -63,8 +79,22 @@ public struct FigureAssembler: Sendable {
                 out.unmeasured[name] = why
             }
         }
-        Self.deriveCPUPercent(&out, span: span)
+        if deriving { Self.deriveCPUPercent(&out, span: span) }
         return out
+    }
+
+    /// The init's CPU out of the run's CPU figures (never below 0: a tick-counted source can be
+    /// coarser than the init's microseconds), and as `startup_cpu` of its own.
+    static func chargeApart(_ f: inout Figures, _ c: SetupCPU) {
+        let total = c.user + c.system
+        f.set(.startupCPU, total, source: "getrusage of the sandbox's init (PID 1 of the run, a copy of cleanroom: joins, "
+              + "mounts, forking the workload, reaping) and of the workload process just before execve (fds, capabilities, seccomp)")
+        for (metric, part) in [(Metric.cpuTime, total), (.cpuUser, c.user), (.cpuSystem, c.system)] {
+            let key = metric.rawValue
+            guard let v = f.metrics[key] else { continue }
+            f.metrics[key] = max(0, v - part)
+            f.sources[key] = (f.sources[key] ?? "") + ", less the sandbox's own part (startup_cpu)"
+        }
     }
 
     /// cpu_percent = cpu_time / wall_time × 100 (or over `span`), once both are known.

@@ -68,6 +68,10 @@ extension Sandbox {
             assembler.offer(clock, from: .clock)
             assembler.offer(FinalFigures.fromRusage(sup.usage), from: .rusage)
         }
-        return assembler.assemble()
+        let ru = sup.usage
+        let rootTotal = Double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + Double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6
+        let initShare = SetupCPU.initShare(status: sup.initCPU, rootTotal: sup.rootExitNS > 0 && rootTotal > 0 ? rootTotal : nil,
+                                           children: sup.initChildrenCPU, joined: sup.initJoinedCPU)
+        return assembler.assemble(setupCPU: sup.execNS != nil ? SetupCPU.sum(initShare, sup.preExecCPU) : nil)
     }
 }

@@ -59,6 +59,7 @@ extension Sandbox {
             throw SandboxError.notEnforced(degraded)
         }
 
+        observer?.prepare(groups.workload.paths)
         let plan = SpawnPlan(exe: exe, argv: req.command, env: env, cwd: req.cwd, namespaces: namespaces,
                              filesystem: req.settings.filesystem, hostname: req.hostname, rlimits: rlimits,
                              program: program, hasServices: !req.services.isEmpty,

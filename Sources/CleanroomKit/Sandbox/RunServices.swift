@@ -74,7 +74,7 @@ final class RunService {
     func readExec() {
         guard execFD >= 0 else { return }
         switch SpawnMessage.read(execFD) {
-        case .message(.exec(let ns)): execNS = ns
+        case .message(.exec(let ns, _)): execNS = ns
         case .message(.failure(let f)): execFailure = f.sentence
         case .message, .nothing: break
         case .eof: close(execFD); execFD = -1

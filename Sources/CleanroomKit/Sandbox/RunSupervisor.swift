@@ -44,6 +44,11 @@ final class RunSupervisor {
     var execNS: Int64?
     var failure: SpawnFailure?
     var serviceFailure: String?
+    /// The init's own CPU when the workload ended, and the workload's before execve (`startup_cpu`).
+    var initCPU: SetupCPU?
+    var initChildrenCPU: Double?
+    var initJoinedCPU: Double?
+    var preExecCPU: SetupCPU?
     /// The run's network namespace, opened before the gate (`RunStart.netnsFD`); -1: none.
     var netnsFD: Int32 = -1
     var stoppedForService = false
@@ -124,7 +129,9 @@ final class RunSupervisor {
             apply(exec: SpawnMessage.read(pipes.exec.read), startObserver: true)
         case .statusPipe:
             switch SpawnMessage.read(pipes.status.read) {
-            case .message(.status(let st, let ns)): workloadEnded(status: st, at: ns)
+            case .message(.status(let st, let ns, let cpu, let children, let joined)):
+                initCPU = cpu; initChildrenCPU = children; initJoinedCPU = joined
+                workloadEnded(status: st, at: ns)
             case .message, .nothing: break
             case .eof: pipes.close(pipes.status.read)
             }
@@ -155,7 +162,8 @@ final class RunSupervisor {
     /// live); a failed step is kept.
     private func apply(exec read: SpawnMessage.Read, startObserver: Bool) {
         switch read {
-        case .message(.exec(let ns)):
+        case .message(.exec(let ns, let cpu)):
+            preExecCPU = cpu
             SpawnTrace.mark("workload: execve", at: ns)
             // Stamped just before execve: the observer starts now (an execve that then fails
             // still gets its `finished`, and the run's outcome says error).
@@ -249,8 +257,8 @@ final class RunSupervisor {
             }
         }
         if pipes.status.read >= 0, workloadStatus == nil,
-           case .message(.status(let st, let ns)) = SpawnMessage.read(pipes.status.read, ifReady: true) {
-            workloadStatus = st; workloadExitNS = ns
+           case .message(.status(let st, let ns, let cpu, let children, let joined)) = SpawnMessage.read(pipes.status.read, ifReady: true) {
+            workloadStatus = st; workloadExitNS = ns; initCPU = cpu; initChildrenCPU = children; initJoinedCPU = joined
         }
         while pipes.exec.read >= 0 {
             let r = SpawnMessage.read(pipes.exec.read, ifReady: true)

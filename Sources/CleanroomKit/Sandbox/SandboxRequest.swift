@@ -121,6 +121,13 @@ public struct RunObservation: Sendable {
 /// workload execs (stamped just before execve); `finished` after every process of the run is
 /// dead but before its cgroup is removed (final cgroup counters are complete and still readable).
 public protocol RunObserver: AnyObject {
+    /// The run's cgroup exists with its limits and nothing is spawned yet: the moment for start
+    /// snapshots of its counters (so they count the whole run, set-up included).
+    func prepare(_ paths: CgroupPaths)
     func started(_ run: RunStart)
     func finished() -> RunObservation
+}
+
+extension RunObserver {
+    public func prepare(_ paths: CgroupPaths) {}
 }

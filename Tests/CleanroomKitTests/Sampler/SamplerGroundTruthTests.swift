@@ -76,7 +76,10 @@ final class SamplerGroundTruthTests: XCTestCase {
             case .v2: expected = "cgroup v2 cpu.stat usage_usec"
             case .none: expected = "wait4 rusage of the run's root (every process it reaped)"
             }
-            XCTAssertEqual(r.source(.cpuTime), expected, "\(layout)")
+            XCTAssertEqual(r.source(.cpuTime), expected + ", less the sandbox's own part (startup_cpu)", "\(layout)")
+            let setup = try XCTUnwrap(r.metric(.startupCPU), "\(layout): the sandbox's own CPU, charged apart")
+            XCTAssertGreaterThan(setup, 0, "\(layout)")
+            XCTAssertLessThan(setup, 0.1, "\(layout): set-up is milliseconds, not the workload's seconds")
             let pct = try XCTUnwrap(r.metric(.cpuPercent))
             XCTAssertEqual(pct, cpu / r.wallTime * 100, accuracy: 0.01)
             // The fixture's own CPU / wall is the truth for the percentage (less than 200 % when
@@ -87,6 +90,35 @@ final class SamplerGroundTruthTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(peak, pct * 0.9, "the busiest interval is at least the mean")
             XCTAssertLessThan(peak, 230, "2 threads can't exceed 200 % (+ sampling jitter)")
             print("cpu 2x1s [\(layout)]: cpu_time=\(cpu) own=\(own) cpu_percent=\(pct) peak=\(peak)")
+        }
+    }
+
+    /// Issue 15 item 7: a 2 ms single-threaded program. The sandbox's own CPU inside the run's
+    /// cgroup (the init: set-up, reaping, its exit; the workload process's last steps before
+    /// execve) is `startup_cpu`, not the workload's, so cpu_time covers execve to exit. The
+    /// program's own getrusage also counts those last steps (rusage survives execve), so it is
+    /// the upper bound here, and cpu_time + startup_cpu covers it.
+    func testAShortSingleThreadedProgramIsNotChargedTheSetUp() throws {
+        let fixture = try TestFixtures.binary("cpu_ms")
+        for layout in Layout.available {
+            var ratios: [Double] = [], pcts: [Double] = []
+            for _ in 0..<8 {
+                let r = try GroundTruthRun.measure(layout, [fixture, "2"])
+                let own = try XCTUnwrap(r.stdout.split(separator: "=").last.flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) },
+                                        "\(layout): \(r.stdout)") / 1e6
+                let cpu = try XCTUnwrap(r.metric(.cpuTime), "\(layout): \(r.describe)")
+                let pct = try XCTUnwrap(r.metric(.cpuPercent), "\(layout): \(r.describe)")
+                let setup = try XCTUnwrap(r.metric(.startupCPU), "\(layout): \(r.describe)")
+                // Two clocks (CPU accounting, the monotonic stamps) a few µs apart at each end.
+                XCTAssertLessThanOrEqual(pct, 102, "\(layout): one thread, one core at most: \(r.describe)")
+                XCTAssertLessThanOrEqual(cpu, own * 1.02, "\(layout): no more than the program counted itself: \(r.describe)")
+                XCTAssertGreaterThanOrEqual(cpu + setup, own * 0.98, "\(layout): nothing lost: what was taken out is startup_cpu: \(r.describe)")
+                XCTAssertGreaterThan(setup, 0, "\(layout)")
+                ratios.append(cpu / own - 1); pcts.append(pct)
+            }
+            ratios.sort(); pcts.sort()
+            print(String(format: "cpu 2 ms [%@]: cpu_time vs the program's own rusage: median %+.1f %% (%+.1f to %+.1f), cpu_percent median %.0f, max %.1f",
+                         layout.name, ratios[4] * 100, ratios[0] * 100, ratios[7] * 100, pcts[4], pcts[7]))
         }
     }
 

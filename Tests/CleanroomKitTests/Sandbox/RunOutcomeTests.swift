@@ -107,8 +107,18 @@ final class RunOutcomeTests: XCTestCase {
         withUnsafeMutableBytes(of: &m.step) { b in for (i, c) in "chdir".utf8.enumerated() { b[i] = c } }
         withUnsafeMutableBytes(of: &m.detail) { b in for (i, c) in "/w".utf8.enumerated() { b[i] = c } }
         XCTAssertEqual(SpawnMessage(m), .failure(SpawnFailure(step: "chdir", detail: "/w", errno: EACCES)))
-        m.kind = CSPAWN_MSG_STATUS; m.err = 256; m.ns = 7
-        XCTAssertEqual(SpawnMessage(m), .status(256, ns: 7))
+        m.kind = CSPAWN_MSG_STATUS; m.err = 256; m.ns = 7; m.cpu_user_ns = 1_500_000; m.cpu_sys_ns = 2_000_000
+        m.child_cpu_ns = 9_000_000; m.joined_cpu_ns = 500_000
+        XCTAssertEqual(SpawnMessage(m), .status(256, ns: 7, initCPU: SetupCPU(user: 0.0015, system: 0.002),
+                                                initChildrenCPU: 0.009, initJoinedCPU: 0.0005))
+        // The init's exit comes after its record: its whole share from wait4, split as the rest was.
+        let share = SetupCPU.initShare(status: SetupCPU(user: 0.001, system: 0.003), rootTotal: 0.0185, children: 0.009, joined: 0.0005)
+        XCTAssertEqual(share?.user ?? 0, 0.00225, accuracy: 1e-9)
+        XCTAssertEqual(share?.system ?? 0, 0.00675, accuracy: 1e-9)
+        XCTAssertEqual(SetupCPU.initShare(status: SetupCPU(user: 0.001, system: 0.003), rootTotal: nil, children: 0.009, joined: 0),
+                       SetupCPU(user: 0.001, system: 0.003), "no wait4 figure: the record's own")
+        m.cpu_user_ns = -1; m.cpu_sys_ns = -1
+        XCTAssertEqual(SpawnMessage(m), .status(256, ns: 7, initCPU: nil), "getrusage failed in the init: unknown, not 0")
         m.kind = 99
         XCTAssertNil(SpawnMessage(m))
     }
