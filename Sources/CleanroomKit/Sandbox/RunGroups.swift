@@ -26,9 +26,10 @@ struct RunGroups {
             let w = try backend.create(name: runID + "/workload", limits: limits, device: device, counting: devices)
             made.append(w)
             for s in services {
-                // Services are not limited: the limits are the workload's, and a service starved
-                // by them would make the workload's figures lie. `devices` keep v1 I/O counting on.
-                made.append(try backend.create(name: runID + "/svc-" + s.name, limits: Limits(), device: nil, counting: devices))
+                // A service gets its own `limits` (none by default), never the workload's: a
+                // service starved by those would make the workload's figures lie. `devices` keep
+                // v1 I/O counting on.
+                made.append(try backend.create(name: runID + "/svc-" + s.name, limits: s.limits, device: nil, counting: devices))
             }
             return RunGroups(parent: parent, workload: w, services: Array(made.dropFirst()))
         } catch {

@@ -53,7 +53,8 @@ extension Sandbox {
             Sandbox.registryLock.lock(); let lastRun = Sandbox.live.isEmpty; Sandbox.registryLock.unlock()
             if lastRun { backend.removeEmptyParents() }
         }
-        degraded = Sandbox.unique(degraded + groups.workload.degraded)
+        degraded = Sandbox.unique(degraded + groups.workload.degraded
+            + zip(req.services, groups.services).flatMap { s, g in g.degraded.map { "service \"\(s.name)\": " + $0 } })
         if req.strict && !degraded.isEmpty {
             _ = groups.remove(backend)
             throw SandboxError.notEnforced(degraded)

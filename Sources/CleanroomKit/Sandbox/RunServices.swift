@@ -27,6 +27,9 @@ final class RunService {
     var sigkilled = false
     /// Output arrived since the last `log` readiness attempt.
     var fresh = true
+    /// Samples its own cgroup from the workload's exec on (`services[NAME].samples`).
+    var sampler: Sampler?
+    var samples: Samples?
 
     init(plan: ServicePlan, group: CgroupGroup, outputLimit: Int) {
         self.plan = plan
@@ -82,7 +85,31 @@ final class RunService {
     }
 
     /// How it ended, for messages: "exited with code 1", "was killed by SIGSEGV".
-    var endText: String { status.map { WaitStatus($0).ending } ?? "is still running" }
+    var endText: String {
+        guard let st = status else { return "is still running" }
+        // The kernel's OOM killer sends SIGKILL: its own group's oom_kill counter says who did.
+        if let kills = FinalFigures.oomKills(paths: group.paths), kills > 0 {
+            let limit = plan.limits.memory.map { " (its memory limit \(Units.format(Double($0), .bytes)))" } ?? ""
+            return "was killed by the OOM killer\(limit)"
+        }
+        return WaitStatus(st).ending
+    }
+
+    /// Starts sampling the service's group, t counted from the workload's exec (`origin`, ns).
+    func startSampling(interval: Double, origin: Int64) {
+        guard sampler == nil, running, group.paths.mode != .none else { return }
+        let s = Sampler(paths: group.paths, interval: interval, network: .host)
+        s.start(rootPID: pid, origin: UInt64(origin))
+        sampler = s
+    }
+
+    /// Stops its sampler (before its group is read for the last time and removed).
+    func stopSampling() {
+        guard let s = sampler else { return }
+        sampler = nil
+        let r = s.stop()
+        samples = r.samples.t.isEmpty ? nil : r.samples
+    }
 
     /// The last lines of its stderr (or stdout when stderr is empty), for a failure's detail.
     var outputTail: String {
@@ -100,6 +127,7 @@ final class RunService {
     }
 
     func closeFDs() {
+        stopSampling()
         for fd in [outFD, errFD, execFD, pidfd] where fd >= 0 { close(fd) }
         outFD = -1; errFD = -1; execFD = -1; pidfd = -1
     }
@@ -115,6 +143,7 @@ final class RunService {
     /// Its figures from its own cgroup (end − start), plus cpu_percent over its lifetime
     /// (exec → exit). Call after it stopped, before the group is removed.
     func figures(mode: CgroupPaths.Mode) -> Figures {
+        stopSampling()
         var cgroup = Figures()
         if let snap = snapshot, mode != .none {
             let all = FinalFigures.read(start: snap)

@@ -170,6 +170,10 @@ final class RunSupervisor {
             execNS = ns
             if startObserver, !observerStarted, let observer = sandbox.observer {
                 observerStarted = true
+                // A measured run: its services are sampled too, on the workload's clock.
+                if let interval = (observer as? SamplerObserver)?.interval {
+                    for s in services { s.startSampling(interval: interval, origin: ns) }
+                }
                 observer.started(RunStart(paths: group.paths, rootPID: rootPID, rootIsInit: useInit, at: Double(ns) / 1e9,
                                           metricsFile: metricsPath, runID: runID, netnsFD: netnsFD))
             }

@@ -83,7 +83,8 @@ final class ServiceShutdown {
             var rec: ServiceRecord
             if s.pid > 0 || s.execFailure != nil {
                 let f = s.figures(mode: mode)
-                rec = ServiceRecord(metrics: f.metrics, unmeasured: f.unmeasured.isEmpty ? nil : f.unmeasured, outcome: .ok)
+                rec = ServiceRecord(metrics: f.metrics, unmeasured: f.unmeasured.isEmpty ? nil : f.unmeasured, outcome: .ok,
+                                    samples: s.samples)
             } else {
                 rec = ServiceRecord(outcome: .error)   // it failed to launch: the report still names it
             }
