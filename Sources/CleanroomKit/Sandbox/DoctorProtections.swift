@@ -56,7 +56,7 @@ enum DoctorProtections {
             return [DoctorReport.Check(area: "protect", item: "mount namespace", status: "missing",
                                        detail: "no namespaces on this host: /sys, /proc and cgroups are the host's")]
         }
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("cleanroom-doctor-protect-\(getpid())").path
+        guard let out = SysFS.privateTemporaryDirectory(prefix: "cleanroom-doctor") else { return checks(stdout: nil, host: host) }
         defer { try? FileManager.default.removeItem(atPath: out) }
         let req = SandboxRequest(command: ["/bin/sh", "-c", probe], cwd: "/", limits: Limits(),
                                  settings: SandboxSettings(), timeout: 10, outputDirectory: out)

@@ -71,7 +71,8 @@ public struct DoctorReport: Codable, Sendable {
         }
 
         // End to end: a real sandboxed /bin/true with every limit.
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("cleanroom-doctor-\(getpid())").path
+        // Private scratch (mkdtemp, 0700): a predictable name in a shared /tmp could be planted.
+        let out = SysFS.privateTemporaryDirectory(prefix: "cleanroom-doctor") ?? "/nonexistent/cleanroom-doctor"
         defer { try? FileManager.default.removeItem(atPath: out) }
         let limits = Limits(memory: 256 << 20, cpus: 1, pids: 64, diskReadRate: 100_000_000, diskWriteRate: 100_000_000)
         let req = SandboxRequest(command: ["/bin/true"], cwd: FileManager.default.currentDirectoryPath, limits: limits,

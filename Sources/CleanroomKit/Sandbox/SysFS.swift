@@ -93,6 +93,17 @@ enum SysFS {
     }
 
     /// mkdir -p (the run's output directory), as a set-up error when it fails.
+    /// A new directory under $TMPDIR (or /tmp) with an unpredictable name, mode 0700 (mkdtemp):
+    /// nobody else can have planted it or anything in it. nil when it cannot be made.
+    static func privateTemporaryDirectory(prefix: String) -> String? {
+        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array((base + "/" + prefix + "-XXXXXX").utf8CString)
+        return template.withUnsafeMutableBufferPointer { b -> String? in
+            guard let p = mkdtemp(b.baseAddress!) else { return nil }
+            return String(cString: p)
+        }
+    }
+
     static func makeDirectories(_ path: String) throws(SandboxError) {
         var prefix = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {

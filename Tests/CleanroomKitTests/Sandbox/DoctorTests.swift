@@ -43,6 +43,28 @@ final class DoctorTests: XCTestCase {
         XCTAssertTrue(DoctorProtections.checks(stdout: nil, host: SandboxHost.current).allSatisfy { $0.status == "missing" })
     }
 
+    /// Doctor's probe runs write into mkdtemp directories (0700, unpredictable names), not a
+    /// predictable /tmp path another user could plant; and leave none behind.
+    func testDoctorScratchIsPrivateAndRemoved() throws {
+        let a = try XCTUnwrap(SysFS.privateTemporaryDirectory(prefix: "cleanroom-doctor"))
+        let b = try XCTUnwrap(SysFS.privateTemporaryDirectory(prefix: "cleanroom-doctor"))
+        defer { rmdir(a); rmdir(b) }
+        XCTAssertNotEqual(a, b)
+        var st = stat()
+        XCTAssertEqual(lstat(a, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o7777, 0o700)
+        XCTAssertEqual(st.st_uid, geteuid())
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFDIR)
+        guard geteuid() == 0 else { return }
+        let tmp = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        func ours() -> Set<String> {
+            Set(((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).filter { $0.hasPrefix("cleanroom-doctor") })
+        }
+        let before = ours().subtracting([a, b].map { ($0 as NSString).lastPathComponent })
+        _ = DoctorReport.probe()
+        XCTAssertEqual(ours().subtracting([a, b].map { ($0 as NSString).lastPathComponent }), before, "doctor left scratch behind")
+    }
+
     func testDegradationsAreListedForANoCgroupHost() {
         // The `none` backend's limitations are what doctor and host.degraded would say.
         let lim = NoCgroupBackend().limitations(for: Limits(memory: 1, cpus: 1, pids: 1, diskReadRate: 1))
