@@ -3,8 +3,9 @@ import XCTest
 
 final class ReportWriterTests: XCTestCase {
     func testWritesEveryFormatAndNothingElse() throws {
-        let dir = try ReportFixtures.tempDir() + "/nested/out"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let base = try ReportFixtures.tempDir()
+        let dir = base + "/nested/out"
+        defer { try? FileManager.default.removeItem(atPath: base) }
         let written = try ReportWriter.write(try ReportFixtures.fail, to: dir, formats: ReportFormat.allCases)
         let names = ReportFormat.allCases.flatMap(\.fileNames)
         XCTAssertEqual(written, names.map { dir + "/" + $0 })
