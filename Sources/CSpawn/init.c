@@ -2,8 +2,8 @@
  * The child side of a sandboxed run. See cspawn.h for the contract.
  *
  * Process shape (with a PID namespace):
- *   cleanroom ──clone3(new ns, [CLONE_INTO_CGROUP])──▶ init (PID 1) ──fork──▶ workload ──execve
- * The init joins the run's cgroups, sets up mounts and loopback, forks the workload, forwards
+ *   cleanroom ──clone3(new ns, [CLONE_INTO_CGROUP])──▶ init (PID 1) ──vfork──▶ workload ──execve
+ * The init joins the run's cgroups, sets up mounts and loopback, does the workload's set-up, spawns it, forwards
  * signals to it and reports its wait status; when the init exits the kernel kills everything
  * left in the PID namespace, so daemons and grandchildren cannot outlive the run.
  *
@@ -56,11 +56,17 @@ static void cs_setup_common(const struct cspawn_config *c) {
     }
     if (c->cgroup_procs) {
         for (int i = 0; c->cgroup_procs[i]; i++) {
+            /* Before the last join (the CPU-accounting group comes last: RunGroups.childJoinFiles):
+             * getrusage also brings the scheduler's account of our CPU up to date, so all we
+             * spent so far is charged to the group we leave — else the part since the last tick
+             * lands in the run's counter after the move, but in neither figure. */
+            if (!c->cgroup_procs[i + 1]) {
+                struct rusage ru;
+                if (getrusage(RUSAGE_SELF, &ru) == 0) { cs_joined_utime = ru.ru_utime; cs_joined_stime = ru.ru_stime; }
+            }
             int r = cs_write_file(c->cgroup_procs[i], "0");
             if (r < 0) cs_fail(c, "join cgroup", c->cgroup_procs[i], -r);
         }
-        struct rusage ru;
-        if (getrusage(RUSAGE_SELF, &ru) == 0) { cs_joined_utime = ru.ru_utime; cs_joined_stime = ru.ru_stime; }
         cs_mark(c, "child: cgroups joined");
     }
     /* Entered once every group is joined: its root is the run's own group, so /proc/self/cgroup
@@ -74,46 +80,70 @@ static void cs_setup_common(const struct cspawn_config *c) {
     cs_mark(c, "child: lo + hostname done");
 }
 
-/* The workload's last steps: fds, privileges, seccomp, execve. Never returns. `cfg` is this
- * process's private copy (after clone), so its descriptors may be renumbered in place. */
-static void cs_exec_workload(struct cspawn_config *c) {
+/* Descriptors: only 0, 1, 2 reach the workload; the exec pipe, the status pipe (the init's) and
+ * the listener socket are CLOEXEC or closed before execve; custom metrics go to a path
+ * ($CLEANROOM_METRICS), not a descriptor. */
+static void cs_set_descriptors(const struct cspawn_config *c, int keep_status) {
     if (c->cwd && chdir(c->cwd) < 0) cs_fail(c, "chdir", c->cwd, errno);
-
     cs_stdio_on(c->exec_pipe, c->stdout_fd, c->stderr_fd);
-
-    /* Only 0, 1, 2 reach the workload: the exec pipe and the listener socket are CLOEXEC or
-     * closed before execve; custom metrics go to a path ($CLEANROOM_METRICS), not a descriptor. */
-    int keep[2], nkeep = 0;
+    int keep[3], nkeep = 0;
     keep[nkeep++] = c->exec_pipe;
+    if (keep_status) keep[nkeep++] = c->status_pipe;
     if (c->seccomp_listener) keep[nkeep++] = c->notify_sock;
     cs_sort(keep, nkeep);
     int r = cs_close_from_3(keep, nkeep);
     if (r < 0) cs_fail(c, "close_range", "inherited descriptors", -r);
     cs_mark(c, "workload: fds set");
+}
 
+static void cs_set_rlimits(const struct cspawn_config *c) {
     for (int i = 0; i < c->nrlimits; i++) {
         struct rlimit rl = { c->rlimits[i].cur, c->rlimits[i].max };
         if (setrlimit(c->rlimits[i].resource, &rl) < 0) cs_fail(c, "setrlimit", "", errno);
     }
+}
+
+static void cs_drop_privileges(const struct cspawn_config *c) {
+    int r;
     if (c->drop_caps && (r = cs_drop_capabilities(c->keep_caps)) < 0) cs_fail(c, "drop capabilities", "", -r);
     if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) cs_fail(c, "no_new_privs", "", errno);
+}
 
-    if (c->seccomp_filter) {
-        struct sock_fprog prog = { c->seccomp_len, (struct sock_filter *)c->seccomp_filter };
-        if (c->seccomp_listener) {
-            long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-            if (fd < 0) cs_fail(c, "seccomp", "load filter with listener", errno);
-            r = cs_send_fd(c->notify_sock, (int)fd);
-            if (r < 0) cs_fail(c, "seccomp", "send listener", -r);
-            close((int)fd);
-            close(c->notify_sock);
-        } else if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
-            cs_fail(c, "seccomp", "load filter", errno);
-        }
-        cs_mark(c, "workload: seccomp loaded");
+static void cs_load_filter(const struct cspawn_config *c) {
+    if (!c->seccomp_filter) return;
+    struct sock_fprog prog = { c->seccomp_len, (struct sock_filter *)c->seccomp_filter };
+    if (c->seccomp_listener) {
+        long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        if (fd < 0) cs_fail(c, "seccomp", "load filter with listener", errno);
+        int r = cs_send_fd(c->notify_sock, (int)fd);
+        if (r < 0) cs_fail(c, "seccomp", "send listener", -r);
+        close((int)fd);
+        close(c->notify_sock);
+    } else if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+        cs_fail(c, "seccomp", "load filter", errno);
     }
+    cs_mark(c, "workload: seccomp loaded");
+}
 
+/* The workload's stack while it shares the init's memory (until execve). The init is single
+ * threaded and sleeps meanwhile (CLONE_VFORK), so a static stack serves. */
+static char cs_workload_stack[64 * 1024] __attribute__((aligned(64)));
+
+/* The workload under an init: only what is per process and cannot be inherited is left to it
+ * (its signal mask — the handlers are the defaults already, reset in cs_child —, its rlimits,
+ * which would bind the init's own clone, and the filter when the init could not load it), then
+ * the stamp and execve. Its own getrusage (which survives execve) so holds almost nothing of the
+ * sandbox. No PDEATHSIG: its parent is the init, whose exit kills the whole PID namespace. It
+ * runs in the init's memory: it changes its own descriptors and task state, never `c`. */
+static int cs_workload_main(void *arg) {
+    struct cspawn_config *c = arg;
+    sigset_t none;
+    sigemptyset(&none);
+    if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) cs_fail(c, "sigprocmask", "workload", errno);
+    cs_set_rlimits(c);
+    if (!c->filter_allows_spawn) cs_load_filter(c);
     cs_stamp_and_exec(c->exec_pipe, c->path, c->argv, c->envp);
+    return 127;
 }
 
 /* PID 1 of the run: forwards signals to the workload, reaps everything, reports the workload's status. */
@@ -141,28 +171,40 @@ static void cs_init_main(struct cspawn_config *c) {
      * After the gate: services were started through /proc/<init>/ns, which the parent opens. */
     if (c->hide_parent && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) cs_fail(c, "prctl", "PR_SET_DUMPABLE", errno);
 
-    /* A raw clone, not glibc's fork(): fork() runs atfork handlers and takes malloc's locks,
-     * which another thread of the (multi-threaded) parent may have held at the moment we were
-     * cloned — in this copy nobody would ever release them. */
-    pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0);
-    if (child < 0) cs_fail(c, "fork", "workload", errno);
-    if (child == 0) {
-        cs_mark(c, "workload: forked");
-        if (cs_reset_signals() < 0) cs_fail(c, "sigprocmask", "workload", errno);
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) cs_fail(c, "prctl", "PR_SET_PDEATHSIG", errno);
-        cs_exec_workload(c);
-    }
     /* The init is a copy of cleanroom: its RSS (cleanroom's pages) makes it the OOM killer's
      * favourite in the run's memory cgroup, which would kill the whole run instead of the process
-     * that overran the limit. It only reaps, so it is exempt. Lowering needs CAP_SYS_RESOURCE:
-     * in a user namespace this fails (EACCES) and the init stays eligible, as before. */
+     * that overran the limit. It only reaps, so it is exempt. Lowering needs CAP_SYS_RESOURCE
+     * (before the capabilities go): in a user namespace this fails (EACCES) and the init stays
+     * eligible, as before. */
     int adj = cs_write_file("/proc/self/oom_score_adj", "-1000");
     if (adj < 0 && adj != -EACCES && adj != -EPERM) cs_fail(c, "write oom_score_adj", "-1000", -adj);
-    /* The workload's copy of the exec pipe closes at execve: the parent's EOF means "exec'd". */
+
+    /* The workload's set-up is done here, by the init, and inherited: the workload's own rusage
+     * then holds none of it (above all the filter's load, ~150 µs: the kernel JIT-compiles it).
+     * The init never execs, so the capability bounding set and no_new_privs change nothing for
+     * it; under the filter, what it still calls (clone, rt_sigtimedwait, wait4, kill, getrusage,
+     * write, close, exit_group) is allowed by our own policies — an OCI profile may refuse them,
+     * so then the workload loads the filter itself (`filter_allows_spawn` 0). */
+    cs_set_descriptors(c, 1);
+    cs_drop_privileges(c);
+    if (c->filter_allows_spawn) cs_load_filter(c);
+
+    /* Not glibc's fork(): fork() runs atfork handlers and takes malloc's locks, which another
+     * thread of the (multi-threaded) parent may have held at the moment we were cloned — in this
+     * copy nobody would ever release them. And not a copy of our memory either (CLONE_VM +
+     * CLONE_VFORK, as posix_spawn does): a forked copy of cleanroom spends its first and last
+     * moments in copy-on-write faults and, inside execve, tearing that copy down — CPU that the
+     * kernel charges to the workload's process. The init sleeps until the workload has exec'd
+     * or failed. */
+    pid_t child = clone(cs_workload_main, cs_workload_stack + sizeof cs_workload_stack,
+                        CLONE_VM | CLONE_VFORK | SIGCHLD, c);
+    if (child < 0) cs_fail(c, "fork", "workload", errno);
+    /* The workload's copy of the exec pipe closed at execve: the parent's EOF means "exec'd".
+     * The output pipes are the workload's alone: their EOF must not wait for the init. */
     close(c->exec_pipe);
-    if (c->notify_sock >= 0) close(c->notify_sock);
-    if (c->stdout_fd >= 0) close(c->stdout_fd);
-    if (c->stderr_fd >= 0) close(c->stderr_fd);
+    close(1);
+    close(2);
+    if (c->seccomp_listener && !c->filter_allows_spawn) close(c->notify_sock);
 
     int lingering = 0;
     for (;;) {
@@ -235,7 +277,11 @@ int cs_child(const struct cspawn_config *cfg) {
     cs_mark(c, "child: started");
     cs_setup_common(c);
     if (c->use_init) cs_init_main(c);
-    cs_exec_workload(c);
+    cs_set_descriptors(c, 0);
+    cs_set_rlimits(c);
+    cs_drop_privileges(c);
+    cs_load_filter(c);
+    cs_stamp_and_exec(c->exec_pipe, c->path, c->argv, c->envp);
     return 127;
 }
 

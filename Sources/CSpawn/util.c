@@ -167,8 +167,9 @@ void cs_stamp_and_exec(int pipe_fd, const char *path, char *const *argv, char *c
     struct cspawn_msg m;
     memset(&m, 0, sizeof m);
     m.kind = CSPAWN_MSG_EXEC;
-    /* What this process spent on the sandbox's last steps (fds, capabilities, seccomp): rusage
-     * survives execve, so it is charged apart from the workload's interval (startup_cpu). */
+    /* What this process spent on the sandbox's steps before execve (under an init only its
+     * signal mask and this stamp; else its fds, capabilities and seccomp too): rusage survives
+     * execve, so it is charged apart from the workload's interval (startup_cpu). */
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0) {
         m.cpu_user_ns = (int64_t)ru.ru_utime.tv_sec * 1000000000 + (int64_t)ru.ru_utime.tv_usec * 1000;

@@ -88,7 +88,7 @@ public struct FigureAssembler: Sendable {
     static func chargeApart(_ f: inout Figures, _ c: SetupCPU) {
         let total = c.user + c.system
         f.set(.startupCPU, total, source: "getrusage of the sandbox's init (PID 1 of the run, a copy of cleanroom: joins, "
-              + "mounts, forking the workload, reaping) and of the workload process just before execve (fds, capabilities, seccomp)")
+              + "mounts, the workload's fds, capabilities and seccomp filter, spawning it, reaping) and of the workload process just before execve")
         for (metric, part) in [(Metric.cpuTime, total), (.cpuUser, c.user), (.cpuSystem, c.system)] {
             let key = metric.rawValue
             guard let v = f.metrics[key] else { continue }

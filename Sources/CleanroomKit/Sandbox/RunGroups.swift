@@ -53,8 +53,17 @@ extension CgroupGroup {
     /// The files the child itself writes "0" to, to join this group: v1 `tasks` (moving the
     /// calling thread skips the RCU grace period a `cgroup.procs` move waits for), the cgroup2
     /// `cgroup.procs` of groups not entered by CLONE_INTO_CGROUP.
+    /// The CPU-accounting group (v1 cpuacct) comes last: the init's CPU before it joined that
+    /// group is cleanroom's, and its getrusage right after the joins (`joined_cpu_ns`) must be
+    /// that part alone. Joining another v1 hierarchy waits for its cgroup locks and costs up to
+    /// hundreds of µs, which would otherwise be in the run's counter but not in startup_cpu.
     func childJoinFiles(v1: Bool) -> [String] {
         let joins = procsFiles.filter { $0 != (cloneInto ?? "") + "/cgroup.procs" }
-        return v1 ? joins.map { String($0.dropLast("cgroup.procs".count)) + "tasks" } : joins
+        let ordered = joins.filter { !Self.accountsCPU($0) } + joins.filter(Self.accountsCPU)
+        return v1 ? ordered.map { String($0.dropLast("cgroup.procs".count)) + "tasks" } : ordered
+    }
+
+    private static func accountsCPU(_ procs: String) -> Bool {
+        procs.split(separator: "/").contains { $0.split(separator: ",").contains("cpuacct") }
     }
 }

@@ -16,11 +16,16 @@ public final class SeccompProgram: @unchecked Sendable {
     let defaultErrno: Int32
     /// Names the policy listed that this kernel/architecture does not know (skipped).
     public let unknownNames: [String]
+    /// The policy is ours (`default`, `strict`) and allows what the run's init calls after loading
+    /// it (`initNeeds`): the init loads it and spawns the workload under it (cspawn.h
+    /// `filter_allows_spawn`). Not assumed of an OCI profile, which may refuse any of them.
+    let allowsSpawn: Bool
 
     init(filter: UnsafeMutableRawPointer, length: UInt16, usesNotify: Bool, errnoByNumber: [Int32: Int32],
-         defaultErrno: Int32, unknownNames: [String]) {
+         defaultErrno: Int32, unknownNames: [String], allowsSpawn: Bool = false) {
         self.filter = filter; self.length = length; self.usesNotify = usesNotify
         self.errnoByNumber = errnoByNumber; self.defaultErrno = defaultErrno; self.unknownNames = unknownNames
+        self.allowsSpawn = allowsSpawn
     }
 
     deinit { free(filter) }
@@ -96,6 +101,12 @@ public enum SeccompPolicy {
     /// Syscalls the child itself makes between loading the filter and execve: never denied.
     static let childNeeds = ["sendmsg", "close", "write", "execve", "exit_group", "exit"]
 
+    /// What the run's init calls once it has loaded the filter (init.c: spawning the workload,
+    /// then waiting, forwarding signals, reporting): a policy must allow all of it for the init to
+    /// load the filter in the workload's place.
+    static let initNeeds = ["clone", "rt_sigprocmask", "rt_sigtimedwait", "wait4", "kill", "getrusage", "write",
+                            "close", "exit_group", "setrlimit", "prlimit64", "execve", "getpid"]
+
     nonisolated(unsafe) static var cache: [String: SeccompProgram] = [:]
     static let lock = NSLock()
 
@@ -109,9 +120,11 @@ public enum SeccompPolicy {
         switch mode {
         case .none: return nil
         case .default:
-            p = try compile(defaultAction: (CSPAWN_ACT_ALLOW, 0), rules: defaultDenied.map { Rule(names: [$0], action: CSPAWN_ACT_ERRNO, errno: EPERM, args: []) }, notify: notify)
+            p = try compile(defaultAction: (CSPAWN_ACT_ALLOW, 0), rules: defaultDenied.map { Rule(names: [$0], action: CSPAWN_ACT_ERRNO, errno: EPERM, args: []) }, notify: notify,
+                            allowsSpawn: Set(initNeeds).isDisjoint(with: defaultDenied))
         case .strict:
-            p = try compile(defaultAction: (CSPAWN_ACT_ERRNO, EPERM), rules: [Rule(names: strictAllowed, action: CSPAWN_ACT_ALLOW, errno: 0, args: [])], notify: notify)
+            p = try compile(defaultAction: (CSPAWN_ACT_ERRNO, EPERM), rules: [Rule(names: strictAllowed, action: CSPAWN_ACT_ALLOW, errno: 0, args: [])], notify: notify,
+                            allowsSpawn: Set(initNeeds).isSubset(of: strictAllowed))
         case .profile(let path):
             let profile = try OCIProfile.load(path)
             p = try compile(defaultAction: profile.defaultAction, rules: profile.rules, notify: notify)
@@ -129,7 +142,7 @@ public enum SeccompPolicy {
 
     /// ERRNO actions become NOTIFY (when available) so that the parent counts them and answers
     /// with the same errno; everything else goes to libseccomp as is.
-    static func compile(defaultAction: (Int32, Int32), rules: [Rule], notify: Bool) throws -> SeccompProgram {
+    static func compile(defaultAction: (Int32, Int32), rules: [Rule], notify: Bool, allowsSpawn: Bool = false) throws -> SeccompProgram {
         func mapped(_ action: Int32, _ data: Int32) -> (Int32, Int32) {
             (notify && action == CSPAWN_ACT_ERRNO) ? (CSPAWN_ACT_NOTIFY, 0) : (action, data)
         }
@@ -162,7 +175,7 @@ public enum SeccompPolicy {
         let usesNotify = notify && (d.0 == CSPAWN_ACT_NOTIFY || rules.contains { $0.action == CSPAWN_ACT_ERRNO })
         return SeccompProgram(filter: f, length: len, usesNotify: usesNotify, errnoByNumber: errnos,
                               defaultErrno: defaultAction.0 == CSPAWN_ACT_ERRNO ? defaultAction.1 : EPERM,
-                              unknownNames: unknown)
+                              unknownNames: unknown, allowsSpawn: allowsSpawn)
     }
 
     /// Name of a native syscall number ("ptrace"), or "syscall_<n>".

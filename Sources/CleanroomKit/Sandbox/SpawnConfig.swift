@@ -87,6 +87,7 @@ struct SpawnPlan {
         cfg.seccomp_filter = program.map { UnsafeRawPointer($0.filter) }
         cfg.seccomp_len = program?.length ?? 0
         cfg.seccomp_listener = pipes.notify.write >= 0 ? 1 : 0
+        cfg.filter_allows_spawn = (program?.allowsSpawn ?? true) ? 1 : 0
         cfg.notify_sock = pipes.notify.write
         cfg.exec_pipe = pipes.exec.write
         cfg.status_pipe = pipes.status.write

@@ -18,8 +18,9 @@ struct SpawnFailure: Equatable, Sendable {
 }
 
 /// CPU the sandbox itself spent inside the run's cgroup, charged apart as `startup_cpu`: the
-/// init's own (PID 1 of the run, a copy of cleanroom: joins, mounts, forking the workload, then
-/// reaping) and the workload process's last steps before execve (fds, capabilities, seccomp).
+/// init's own (PID 1 of the run, a copy of cleanroom: joins, mounts, the workload's fds,
+/// capabilities and seccomp filter, spawning it, then reaping) and the workload process's last
+/// steps before execve (its stamp; the filter too when an OCI profile is loaded there).
 struct SetupCPU: Equatable, Sendable {
     var user: Double
     var system: Double
