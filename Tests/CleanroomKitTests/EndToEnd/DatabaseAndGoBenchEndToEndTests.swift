@@ -38,14 +38,13 @@ final class DatabaseAndGoBenchEndToEndTests: EndToEndTestCase {
     func testPgbenchAgainstARealPostgresService() throws {
         guard let bin = Self.postgresBin(), getpwnam("postgres") != nil,
               FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
-            throw XCTSkip("postgresql and postgresql-contrib needed (the server, initdb, pg_ctl, pgbench and the postgres user; scripts/install-deps installs them)")
+            throw XCTSkip("postgresql and postgresql-contrib needed (the server, initdb, pg_ctl, pgbench and the postgres user; scripts/install-deps installs them), and util-linux's setpriv")
         }
         // The server's data and socket live in a fresh directory the postgres user can reach (the test's
         // scratch directory may sit under a home directory it cannot enter). It is the run's cwd: with
         // filesystem private-tmp a cwd under /tmp is bound back into the run.
         var template = Array("/tmp/cleanroom-pg-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw XCTSkip("mkdtemp failed: errno \(errno)") }
-        let pg = String(cString: made)
+        let pg = String(cString: try XCTUnwrap(mkdtemp(&template), "mkdtemp: errno \(errno)"))
         var cleanroomPID: pid_t = 0
         defer {
             // The server only ever runs inside cleanroom's runs, which stop it; anything still carrying
