@@ -1,5 +1,4 @@
 import Foundation
-import CSpawn
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -76,8 +75,8 @@ public final class PrometheusScrapeSession: @unchecked Sendable {
     }
 }
 
-/// A minimal HTTP/1.1 GET of a loopback URL from inside a network namespace (the same socket trick
-/// as the readiness probe: `cspawn_socket_in_netns`), reading the whole body (Content-Length,
+/// A minimal HTTP/1.1 GET of a loopback URL from inside a network namespace (connected by
+/// NamespacedConnect, as the readiness probe is), reading the whole body (Content-Length,
 /// chunked, or until close), at most 16 MiB, within `timeout`.
 enum HTTPFetch {
     struct Why: Error { let text: String }
@@ -87,35 +86,14 @@ enum HTTPFetch {
         guard case .success(let t) = HTTPTarget.parse(url) else { return .failure(Why(text: "\(url) is not an http:// URL on an IP address")) }
         let deadline = Monotonic.now + timeout
         func left() -> Int32 { Int32(max(1, (deadline - Monotonic.now) * 1000)) }
-        let domain: Int32
-        if case .v4 = t.host { domain = AF_INET } else { domain = AF_INET6 }
-        let fd = cspawn_socket_in_netns(netnsFD, domain, Int32(SOCK_STREAM.rawValue))
-        guard fd >= 0 else { return .failure(Why(text: "socket: \(ServiceReadiness.errText(-fd))")) }
+        let fd: Int32
+        switch NamespacedConnect.open(t.host, port: t.port, netnsFD: netnsFD, waitMS: left()) {
+        case .success(let f): fd = f
+        case .failure(.socket(let e)): return .failure(Why(text: "socket: \(ServiceReadiness.errText(e))"))
+        case .failure(.connect(let e)): return .failure(Why(text: "connect \(t.hostHeader): \(ServiceReadiness.errText(e))"))
+        case .failure(.timedOut): return .failure(Why(text: "connect \(t.hostHeader): no answer in time"))
+        }
         defer { close(fd) }
-        var rc: Int32
-        switch t.host {
-        case .v4(let addr):
-            var sa = sockaddr_in()
-            sa.sin_family = sa_family_t(AF_INET)
-            sa.sin_port = in_port_t(UInt16(t.port).bigEndian)
-            sa.sin_addr = in_addr(s_addr: addr.bigEndian)
-            rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        case .v6(let bytes):
-            var sa = sockaddr_in6()
-            sa.sin6_family = sa_family_t(AF_INET6)
-            sa.sin6_port = in_port_t(UInt16(t.port).bigEndian)
-            withUnsafeMutableBytes(of: &sa.sin6_addr) { dst in for i in 0..<16 { dst[i] = bytes[i] } }
-            rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        }
-        if rc != 0 {
-            guard errno == EINPROGRESS else { return .failure(Why(text: "connect \(t.hostHeader): \(ServiceReadiness.errText(errno))")) }
-            var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            guard poll(&p, 1, left()) == 1 else { return .failure(Why(text: "connect \(t.hostHeader): no answer in time")) }
-            var err: Int32 = 0
-            var len = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
-            if err != 0 { return .failure(Why(text: "connect \(t.hostHeader): \(ServiceReadiness.errText(err))")) }
-        }
         let request = Array("GET \(t.path) HTTP/1.1\r\nHost: \(t.hostHeader)\r\nUser-Agent: cleanroom-scrape\r\nAccept: text/plain;version=0.0.4, application/openmetrics-text;version=1.0.0;q=0.5\r\nConnection: close\r\n\r\n".utf8)
         var sent = 0
         while sent < request.count {

@@ -84,38 +84,15 @@ struct ServiceReadiness {
         case v6([UInt8])         // 16 bytes
     }
 
+    /// The socket itself is NamespacedConnect's (shared with the Prometheus scrape); the wording is ours.
     private func connect(host: Host, port: Int, budget: Double) -> Result<Int32, Why> {
-        var domain = AF_INET6
-        if case .v4 = host { domain = AF_INET }
-        let fd = cspawn_socket_in_netns(netnsFD, domain, Int32(SOCK_STREAM.rawValue))
-        guard fd >= 0 else { return .failure(Why(text: "socket: \(Self.errText(-fd))")) }
-        var rc: Int32
-        switch host {
-        case .v4(let addr):
-            var sa = sockaddr_in()
-            sa.sin_family = sa_family_t(AF_INET)
-            sa.sin_port = in_port_t(UInt16(port).bigEndian)
-            sa.sin_addr = in_addr(s_addr: addr.bigEndian)
-            rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        case .v6(let bytes):
-            var sa = sockaddr_in6()
-            sa.sin6_family = sa_family_t(AF_INET6)
-            sa.sin6_port = in_port_t(UInt16(port).bigEndian)
-            withUnsafeMutableBytes(of: &sa.sin6_addr) { dst in for i in 0..<16 { dst[i] = bytes[i] } }
-            rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        }
-        if rc == 0 { return .success(fd) }
-        guard errno == EINPROGRESS else { let e = errno; close(fd); return .failure(Why(text: Self.errText(e))) }
-        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
         let ms = Int32(max(1, min(budget, 1) * 1000))
-        guard poll(&p, 1, ms) == 1 else { close(fd); return .failure(Why(text: "no answer to the connection within \(ms) ms")) }
-        var err: Int32 = 0
-        var len = socklen_t(MemoryLayout<Int32>.size)
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
-        if err != 0 { close(fd); return .failure(Why(text: Self.errText(err))) }
-        return .success(fd)
+        switch NamespacedConnect.open(host, port: port, netnsFD: netnsFD, waitMS: ms) {
+        case .success(let fd): return .success(fd)
+        case .failure(.socket(let e)): return .failure(Why(text: "socket: \(Self.errText(e))"))
+        case .failure(.connect(let e)): return .failure(Why(text: Self.errText(e)))
+        case .failure(.timedOut): return .failure(Why(text: "no answer to the connection within \(ms) ms"))
+        }
     }
 
     /// nil when the server answered 2xx/3xx; else why not.

@@ -113,7 +113,8 @@ final class BenchmarkToolsEndToEndTests: EndToEndTestCase {
         for name in ["P99", "Served", "ApiMemory"] { XCTAssertEqual(E2E.status(report, name), "pass", name) }
     }
 
-    /// One workload per installed tool, each with an objective on the tool's own figures.
+    /// One workload per installed tool, each with an objective on the tool's own figures (go test -bench
+    /// and pgbench have their own tests: DatabaseAndGoBenchEndToEndTests).
     func testRealToolsReadThroughMetricsFrom() throws {
         let dir = E2E.scratch()
         var workloads: [[String: Any]] = []
@@ -170,13 +171,6 @@ final class BenchmarkToolsEndToEndTests: EndToEndTestCase {
                  "env": ["PYTHONDONTWRITEBYTECODE": "1"],
                  "metrics_from": [["format": "pytest-benchmark", "path": "pb.json"]]],
                 "p90(custom.test_fib_10.time) < 1s", metrics: ["test_fib_10.time", "test_sorted.ops"])
-        }
-        if Self.which("go") != nil {
-            let src = TestFixtures.repoRoot.appendingPathComponent("Fixtures/bench/src/go").path
-            add(["name": "go", "command": ["go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-count", "2", "-benchtime", "200x"],
-                 "cwd": src, "env": ["GOCACHE": dir + "/gocache", "GOFLAGS": "-buildvcs=false", "GOPATH": dir + "/gopath"],
-                 "metrics_from": [["format": "go-bench", "stdout": true]]],
-                "max(custom.BenchmarkJoin.allocs) <= 1", metrics: ["BenchmarkJoin.time", "BenchmarkSort.throughput"])
         }
         try XCTSkipIf(workloads.isEmpty, "none of the benchmark tools is installed")
         try E2E.writeConfig(E2E.config(workloads: workloads, slos: slos, defaults: ["repeat": 1, "timeout": "120s",
