@@ -42,7 +42,11 @@ void cs_stamp_and_exec(int pipe_fd, const char *path, char *const *argv, char *c
 
 /* Drops every capability outside `keep` (a bit mask of CAP_* numbers) from the bounding,
  * ambient, inheritable, permitted and effective sets. 0 or -errno. */
-int cs_drop_capabilities(uint64_t keep);
+/* Cuts capabilities to `keep` (CAP_* bits) in `sets`: CS_CAPS_EXEC, what an execve would grant
+ * (bounding, ambient, inheritable); CS_CAPS_OWN, the caller's own (effective, permitted). */
+#define CS_CAPS_EXEC 1
+#define CS_CAPS_OWN 2
+int cs_cut_capabilities(uint64_t keep, int sets);
 
 /* mounts.c: mount namespace set-up for the run's filesystem mode. */
 void cs_setup_mounts(const struct cspawn_config *c);

@@ -103,9 +103,12 @@ static void cs_set_rlimits(const struct cspawn_config *c) {
     }
 }
 
-static void cs_drop_privileges(const struct cspawn_config *c) {
+/* `sets`: the init cuts only what an execve would grant (CS_CAPS_EXEC) and keeps its own set
+ * until it has spawned the workload, which then gets exactly what its execve grants. */
+static void cs_drop_privileges(const struct cspawn_config *c, int sets) {
     int r;
-    if (c->drop_caps && (r = cs_drop_capabilities(c->keep_caps)) < 0) cs_fail(c, "drop capabilities", "", -r);
+    if (c->drop_caps && (r = cs_cut_capabilities(c->keep_caps, sets)) < 0)
+        cs_fail(c, "drop capabilities", "", -r);
     if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) cs_fail(c, "no_new_privs", "", errno);
 }
 
@@ -171,22 +174,14 @@ static void cs_init_main(struct cspawn_config *c) {
      * After the gate: services were started through /proc/<init>/ns, which the parent opens. */
     if (c->hide_parent && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) cs_fail(c, "prctl", "PR_SET_DUMPABLE", errno);
 
-    /* The init is a copy of cleanroom: its RSS (cleanroom's pages) makes it the OOM killer's
-     * favourite in the run's memory cgroup, which would kill the whole run instead of the process
-     * that overran the limit. It only reaps, so it is exempt. Lowering needs CAP_SYS_RESOURCE
-     * (before the capabilities go): in a user namespace this fails (EACCES) and the init stays
-     * eligible, as before. */
-    int adj = cs_write_file("/proc/self/oom_score_adj", "-1000");
-    if (adj < 0 && adj != -EACCES && adj != -EPERM) cs_fail(c, "write oom_score_adj", "-1000", -adj);
-
     /* The workload's set-up is done here, by the init, and inherited: the workload's own rusage
      * then holds none of it (above all the filter's load, ~150 µs: the kernel JIT-compiles it).
      * The init never execs, so the capability bounding set and no_new_privs change nothing for
-     * it; under the filter, what it still calls (clone, rt_sigtimedwait, wait4, kill, getrusage,
-     * write, close, exit_group) is allowed by our own policies — an OCI profile may refuse them,
+     * it; under the filter, what it still calls (clone, openat, rt_sigtimedwait, wait4, kill,
+     * getrusage, write, close, capget/capset, exit_group) is allowed by our own policies — an OCI profile may refuse them,
      * so then the workload loads the filter itself (`filter_allows_spawn` 0). */
     cs_set_descriptors(c, 1);
-    cs_drop_privileges(c);
+    cs_drop_privileges(c, CS_CAPS_EXEC);
     if (c->filter_allows_spawn) cs_load_filter(c);
 
     /* Not glibc's fork(): fork() runs atfork handlers and takes malloc's locks, which another
@@ -199,13 +194,24 @@ static void cs_init_main(struct cspawn_config *c) {
     pid_t child = clone(cs_workload_main, cs_workload_stack + sizeof cs_workload_stack,
                         CLONE_VM | CLONE_VFORK | SIGCHLD, c);
     if (child < 0) cs_fail(c, "fork", "workload", errno);
+    /* The init is a copy of cleanroom: its RSS (cleanroom's pages) makes it the OOM killer's
+     * favourite in the run's memory cgroup, which would kill the whole run instead of the process
+     * that overran the limit. It only reaps, so it is exempt — written after the workload was
+     * spawned, which would inherit the value (never killable: a run at its memory limit would
+     * hang) and the right to set it again. Lowering needs CAP_SYS_RESOURCE, which the init still
+     * holds; in a user namespace this fails (EACCES) and the init stays eligible, as before. */
+    int adj = cs_write_file("/proc/self/oom_score_adj", "-1000");
+    if (adj < 0 && adj != -EACCES && adj != -EPERM) cs_fail(c, "write oom_score_adj", "-1000", -adj);
+    /* Now the init holds no more than the workload was given. */
+    int cr;
+    if (c->drop_caps && (cr = cs_cut_capabilities(c->keep_caps, CS_CAPS_OWN)) < 0) cs_fail(c, "drop capabilities", "init", -cr);
+
     /* The workload's copy of the exec pipe closed at execve: the parent's EOF means "exec'd".
      * The output pipes are the workload's alone: their EOF must not wait for the init. */
     close(c->exec_pipe);
     close(1);
     close(2);
     if (c->seccomp_listener && !c->filter_allows_spawn) close(c->notify_sock);
-
     int lingering = 0;
     for (;;) {
         siginfo_t si;
@@ -279,7 +285,7 @@ int cs_child(const struct cspawn_config *cfg) {
     if (c->use_init) cs_init_main(c);
     cs_set_descriptors(c, 0);
     cs_set_rlimits(c);
-    cs_drop_privileges(c);
+    cs_drop_privileges(c, CS_CAPS_EXEC | CS_CAPS_OWN);
     cs_load_filter(c);
     cs_stamp_and_exec(c->exec_pipe, c->path, c->argv, c->envp);
     return 127;

@@ -36,7 +36,7 @@ static void cs_svc_exec(const struct cspawn_service *s) {
     int keep[1] = { s->exec_pipe };
     int r = cs_close_from_3(keep, 1);
     if (r < 0) cs_svc_fail(s, "close_range", "inherited descriptors", -r);
-    if (s->drop_caps && (r = cs_drop_capabilities(s->keep_caps)) < 0) cs_svc_fail(s, "drop capabilities", "", -r);
+    if (s->drop_caps && (r = cs_cut_capabilities(s->keep_caps, CS_CAPS_EXEC | CS_CAPS_OWN)) < 0) cs_svc_fail(s, "drop capabilities", "", -r);
     if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) cs_svc_fail(s, "no_new_privs", "", errno);
     if (s->seccomp_filter) {
         struct sock_fprog prog = { s->seccomp_len, (struct sock_filter *)s->seccomp_filter };

@@ -183,20 +183,23 @@ void cs_stamp_and_exec(int pipe_fd, const char *path, char *const *argv, char *c
     cs_fail_on(pipe_fd, "execve", path, errno);
 }
 
-int cs_drop_capabilities(uint64_t keep) {
-    for (int cap = 0; cap < 64; cap++) {
-        if (keep & (1ULL << cap)) continue;
-        /* EINVAL: no such capability on this kernel (past CAP_LAST_CAP). */
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) return -errno;
+int cs_cut_capabilities(uint64_t keep, int sets) {
+    if (sets & CS_CAPS_EXEC) {
+        for (int cap = 0; cap < 64; cap++) {
+            if (keep & (1ULL << cap)) continue;
+            /* EINVAL: no such capability on this kernel (past CAP_LAST_CAP). */
+            if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) return -errno;
+        }
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return -errno;
     }
-    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return -errno;
     struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct data[2];
     memset(data, 0, sizeof data);
     if (syscall(SYS_capget, &hdr, data) < 0) return -errno;
     for (int i = 0; i < 2; i++) {
         uint32_t k = (uint32_t)(keep >> (32 * i));
-        data[i].effective &= k; data[i].permitted &= k; data[i].inheritable &= k;
+        if (sets & CS_CAPS_OWN) { data[i].effective &= k; data[i].permitted &= k; }
+        if (sets & CS_CAPS_EXEC) data[i].inheritable &= k;
     }
     if (syscall(SYS_capset, &hdr, data) < 0) return -errno;
     return 0;

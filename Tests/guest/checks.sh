@@ -86,6 +86,11 @@ x oom --memory 64MiB -- ./bin/alloc_mib 200 100
 assert "oom: outcome oom, memory_peak = the 64 MiB limit" $out/oom.json \
   'd["outcome"] == "oom" and 60*MiB <= m["memory_peak"] <= 64*MiB + 64*1024'
 assert "oom: memory_peak read from cgroup v2 memory.peak" $out/oom.json '"memory.peak" in d["sources"]["memory_peak"]'
+# The init (PID 1 of the run) is exempt from the OOM killer; the workload is not and cannot make
+# itself so (root here has CAP_SYS_RESOURCE, which the init uses and the workload lacks).
+$CR exec -- sh -c 'cat /proc/self/oom_score_adj; echo -1000 2>/dev/null > /proc/self/oom_score_adj && echo lowered || echo refused; cat /proc/1/oom_score_adj' > $out/oomadj.txt 2>&1
+[ "$(head -3 $out/oomadj.txt | tr '\n' ' ')" = "0 refused -1000 " ] && ok "oom: the init exempt, the workload killable and unable to change that" \
+  || bad "oom: the init exempt, the workload killable and unable to change that" "$(head -3 $out/oomadj.txt | tr '\n' ' ')"
 
 x mem -- ./bin/fork_alloc 4 50 500
 assert "memory_peak: 4 children x 50 MiB = the whole tree (200-216 MiB)" $out/mem.json \

@@ -95,6 +95,15 @@ public struct FigureAssembler: Sendable {
             f.metrics[key] = max(0, v - part)
             f.sources[key] = (f.sources[key] ?? "") + ", less the sandbox's own part (startup_cpu)"
         }
+        // The run's user/system split (often tick-counted) and the init's (exact) disagree: a part
+        // clamped at 0 would leave cpu_user + cpu_system above cpu_time. Keep their ratio and make
+        // them add up to it.
+        let (u, s, t) = (Metric.cpuUser.rawValue, Metric.cpuSystem.rawValue, Metric.cpuTime.rawValue)
+        if let user = f.metrics[u], let system = f.metrics[s], let cpu = f.metrics[t], user + system > 0 {
+            let scale = cpu / (user + system)
+            f.metrics[u] = user * scale
+            f.metrics[s] = system * scale
+        }
     }
 
     /// cpu_percent = cpu_time / wall_time × 100 (or over `span`), once both are known.

@@ -104,8 +104,8 @@ public enum SeccompPolicy {
     /// What the run's init calls once it has loaded the filter (init.c: spawning the workload,
     /// then waiting, forwarding signals, reporting): a policy must allow all of it for the init to
     /// load the filter in the workload's place.
-    static let initNeeds = ["clone", "rt_sigprocmask", "rt_sigtimedwait", "wait4", "kill", "getrusage", "write",
-                            "close", "exit_group", "setrlimit", "prlimit64", "execve", "getpid"]
+    static let initNeeds = ["clone", "openat", "rt_sigprocmask", "rt_sigtimedwait", "wait4", "kill", "getrusage", "write",
+                            "close", "capget", "capset", "prctl", "exit_group", "setrlimit", "prlimit64", "execve"]
 
     nonisolated(unsafe) static var cache: [String: SeccompProgram] = [:]
     static let lock = NSLock()

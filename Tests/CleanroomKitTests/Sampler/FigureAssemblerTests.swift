@@ -25,6 +25,24 @@ final class FigureAssemblerTests: XCTestCase {
         }
     }
 
+    /// The sandbox's own CPU comes out of cpu_time, cpu_user and cpu_system, and the two parts still
+    /// add up to the whole when the run's (tick-counted) split and the init's (exact) one disagree.
+    func testStartupCPUIsTakenOutAndUserPlusSystemStaysTheWhole() {
+        var a = FigureAssembler()
+        var cg = Figures()
+        cg.set(.cpuTime, 0.021, source: "cgroup v1 cpuacct.usage")
+        cg.set(.cpuUser, 0.001, source: "cgroup v1 cpuacct.usage split")
+        cg.set(.cpuSystem, 0.020, source: "cgroup v1 cpuacct.usage split")
+        a.offer(cg, from: .cgroup)
+        let f = a.assemble(setupCPU: SetupCPU(user: 0.002, system: 0.003))
+        let cpu = f.metrics["cpu_time"] ?? -1, user = f.metrics["cpu_user"] ?? -1, system = f.metrics["cpu_system"] ?? -1
+        XCTAssertEqual(cpu, 0.016, accuracy: 1e-12)
+        XCTAssertEqual(f.metrics["startup_cpu"] ?? -1, 0.005, accuracy: 1e-12)
+        XCTAssertEqual(user + system, cpu, accuracy: 1e-12, "user \(user) + system \(system)")
+        XCTAssertEqual(user, 0, "the user part could not give 2 ms it did not have")
+        XCTAssertTrue(f.sources["cpu_time"]?.hasSuffix("less the sandbox's own part (startup_cpu)") ?? false)
+    }
+
     func testRusageUsedWhereNoCgroupEvenBeforeTheProcTree() {
         var a = FigureAssembler()
         var none = Figures(); none.missing(.cpuTime, "no cgroup for the run")
