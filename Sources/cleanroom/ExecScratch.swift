@@ -10,7 +10,8 @@ import Glibc
 /// symlinks at, so that root truncated the file they pointed at. Now each run's directory is made
 /// by `mkdtemp` (unpredictable, 0700) inside a parent that only we can write, checked before use
 /// (lstat: a real directory, ours, no access for group or others) — a parent somebody else made
-/// is refused (exit 3), never used or "fixed". The name carries the owner's PID and start time
+/// is refused (exit 3), never used or "fixed"; it is removed again when the run leaves it empty.
+/// The name carries the owner's PID and start time
 /// (`cr-<pid>-<start>-exec-XXXXXX`, as run cgroups do), so the next `exec` removes what a killed
 /// one left behind and nothing of a live one.
 enum ExecScratch {
@@ -20,18 +21,25 @@ enum ExecScratch {
 
     /// Sweeps dead owners' leftovers, then makes this run's directory; returns its path.
     static func make(environment env: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
-        let parent = try privateParent(env)
-        sweep(parent)
-        var template = Array("\(parent)/cr-\(RunID.ownerPID)-\(RunID.ownerStart)-exec-XXXXXX".utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+        var attempt = 0
+        while true {
+            let parent = try privateParent(env)
+            sweep(parent)
+            var template = Array("\(parent)/cr-\(RunID.ownerPID)-\(RunID.ownerStart)-exec-XXXXXX".utf8CString)
+            if template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil { return String(cString: template) }
+            // ENOENT: another exec, finishing, removed the parent once it was empty; make it again.
+            attempt += 1
+            if errno == ENOENT && attempt < 5 { continue }
             throw Refused(description: "cannot make a scratch directory in \(parent): \(String(cString: strerror(errno)))")
         }
-        return String(cString: template)
     }
 
-    /// Removes a scratch directory (every exit path of `exec`).
+    /// Removes a scratch directory (every exit path of `exec`), and the private parent with it
+    /// when nothing else is in it (rmdir refuses otherwise: a concurrent exec's directory stays),
+    /// so that an exec leaves nothing behind.
     static func remove(_ dir: String) {
         try? FileManager.default.removeItem(atPath: dir)
+        _ = rmdir((dir as NSString).deletingLastPathComponent)
     }
 
     /// `$XDG_RUNTIME_DIR/cleanroom` when the runtime directory is ours and private (per-user by
@@ -90,7 +98,7 @@ enum ExecScratch {
             let path = parent + "/" + entry
             var st = stat()
             guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == geteuid() else { continue }
-            remove(path)
+            try? FileManager.default.removeItem(atPath: path)
             removed.append(entry)
         }
         return removed
