@@ -319,18 +319,18 @@ struct JSONParser {
             advance()
             if isDigit(i) { throw fail("invalid number: leading zeros are not allowed", hint: "write 7, not 07", at: startPos) }
         } else {
-            while isDigit(i) { advance() }
+            skipDigits()
         }
         if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
             advance()
             guard isDigit(i) else { throw fail("invalid number: a digit must follow '.'", hint: "write 1.0, not 1.", at: startPos) }
-            while isDigit(i) { advance() }
+            skipDigits()
         }
         if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
             advance()
             if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { advance() }
             guard isDigit(i) else { throw fail("invalid number: a digit must follow the exponent", hint: "e.g. 1e6", at: startPos) }
-            while isDigit(i) { advance() }
+            skipDigits()
         }
         // A unit glued to a number (`"timeout": 5m`) is a common slip: say what to do.
         if i < bytes.count, (bytes[i] >= 0x41 && bytes[i] <= 0x5A) || (bytes[i] >= 0x61 && bytes[i] <= 0x7A) || bytes[i] == UInt8(ascii: "%") {
@@ -340,10 +340,18 @@ struct JSONParser {
             throw fail("a number with a unit must be a string", hint: "write \"\(text)\"", at: startPos)
         }
         let raw = String(decoding: bytes[start..<i], as: UTF8.self)
+        if let v = JSONParser.exactDouble(bytes, start, i) { return .number(v, raw: raw) }
         guard let v = Double(raw), v.isFinite else {
             throw fail("number \(raw) is out of range", hint: nil, at: startPos)
         }
         return .number(v, raw: raw)
+    }
+
+    /// Digits are one byte each and never a line break: the column moves by their count.
+    private mutating func skipDigits() {
+        let from = i
+        while i < bytes.count, bytes[i] &- 0x30 < 10 { i += 1 }
+        column += i - from
     }
 
     /// Index of the first byte that breaks UTF-8 (overlongs, surrogates and > U+10FFFF included).
