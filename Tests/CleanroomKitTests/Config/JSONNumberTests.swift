@@ -42,11 +42,25 @@ final class JSONNumberTests: XCTestCase {
     }
 
     func testTheFastPathIsTakenOnlyWhenExact() {
-        func fast(_ t: String) -> Double? { let b = Array(t.utf8); return JSONParser.exactDouble(b, 0, b.count) }
-        XCTAssertEqual(fast("3.415"), 3.415)
-        XCTAssertEqual(fast("-0")?.sign, .minus)
-        XCTAssertNil(fast("9007199254740993"), "above 2^53: strtod rounds it")
-        XCTAssertNil(fast("1e23"), "10^23 is not an exact double")
-        XCTAssertNil(fast("1234567890123456789"), "19 digits")
+        XCTAssertEqual(JSONParser.exactValue(3415, power: -3), 3.415)
+        XCTAssertEqual(JSONParser.exactValue(0, power: 400), 0)
+        XCTAssertEqual(JSONParser.exactValue(1 << 53, power: 0), 9_007_199_254_740_992)
+        XCTAssertNil(JSONParser.exactValue((1 << 53) + 1, power: 0), "above 2^53: strtod rounds it")
+        XCTAssertNil(JSONParser.exactValue(1, power: 23), "10^23 is not an exact double")
+        XCTAssertNil(JSONParser.exactValue(1, power: -23))
+    }
+
+    func testPositionsAndPathsStayRightAroundNumbers() {
+        let r = JSONParser.parse(Array("{\"a\": [1, 2.5e3,\n  -0.25, [7]], \"b\": 12x}".utf8))
+        XCTAssertEqual(r.error?.position.line, 2)
+        XCTAssertEqual(r.error?.path, "b")
+        XCTAssertEqual(r.error?.message, "a number with a unit must be a string")
+        guard case .object(let m)? = JSONParser.parse(Array("{\"a\": [1, 2.5e3,\n  -0.25, [7]]}".utf8)).root?.value,
+              case .array(let items) = m[0].value.value else { return XCTFail("not parsed") }
+        XCTAssertEqual(items.map(\.position.column), [8, 11, 3, 10])
+        XCTAssertEqual(items.map(\.position.line), [1, 1, 2, 2])
+        guard case .number(let v, _) = items[2].value, case .array(let inner) = items[3].value else { return XCTFail("kinds") }
+        XCTAssertEqual(v, -0.25)
+        XCTAssertEqual(inner.count, 1)
     }
 }
