@@ -49,7 +49,11 @@ let package = Package(
                 "CleanroomKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/cleanroom"
+            path: "Sources/cleanroom",
+            // The static stdlib's link arguments export every symbol (~38 000) for dladdr-named
+            // crash frames; the runtime's start-up dladdr then scans them all and the loader
+            // hashes them: −30 % of `cleanroom --version`'s CPU (docs/BENCHMARKS.md "Start-up").
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]
         ),
         // bench/verdicts' synthetic rows: the gate's judging code over distributions with known noise.
         .executableTarget(

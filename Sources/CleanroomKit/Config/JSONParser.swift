@@ -31,6 +31,10 @@ struct JSONParser {
     enum PathPart { case key(String), index(Int) }
     private var pathStack: [PathPart] = []
     private(set) var duplicates: [DuplicateKey] = []
+    /// Items of the arrays being read, one growing buffer per nesting level, reused: each array is
+    /// then copied once at its exact size (appending to a fresh array reallocated and copied a
+    /// 600-sample series ten times, most of the page faults of reading a big report).
+    private var scratch: [[JSONNode]] = []
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -211,23 +215,32 @@ struct JSONParser {
     private mutating func parseArray() throws -> JSONValue {
         try enter(); defer { depth -= 1 }
         advance() // [
-        var items: [JSONNode] = []
         skipWhitespace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { advance(); return .array(items) }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { advance(); return .array([]) }
+        let level = depth - 1
+        while scratch.count <= level { scratch.append([]) }   // depth counts objects too
+        var count = 0
         while true {
-            pathStack.append(.index(items.count))
+            pathStack.append(.index(count))
             skipWhitespace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
                 throw fail("trailing comma before ']'", hint: "remove the last comma")
             }
-            items.append(try parseValue())
+            let item = try parseValue()
+            scratch[level].append(item)
+            count += 1
             pathStack.removeLast()
             skipWhitespace()
             guard i < bytes.count else {
                 throw fail("unexpected end of file inside an array", hint: "a ']' is missing")
             }
             if bytes[i] == UInt8(ascii: ",") { advance(); continue }
-            if bytes[i] == UInt8(ascii: "]") { advance(); return .array(items) }
+            if bytes[i] == UInt8(ascii: "]") {
+                advance()
+                let items = Array(scratch[level])
+                scratch[level].removeAll(keepingCapacity: true)
+                return .array(items)
+            }
             throw fail("unexpected \(describeHere()) in an array: expected ',' or ']'", hint: "a comma is probably missing")
         }
     }
@@ -313,24 +326,33 @@ struct JSONParser {
         let start = i
         let startPos = here
         func isDigit(_ k: Int) -> Bool { k < bytes.count && bytes[k] >= 0x30 && bytes[k] <= 0x39 }
-        if bytes[i] == UInt8(ascii: "-") { advance() }
+        // The digits as an integer mantissa and a power of ten, for JSONParser.exactValue.
+        var mantissa: UInt64 = 0, digits = 0, scale = 0, exponent: UInt64 = 0, exponentDigits = 0
+        let negative = bytes[i] == UInt8(ascii: "-")
+        var exponentNegative = false
+        if negative { advance() }
         guard isDigit(i) else { throw fail("invalid number: a digit must follow '-'", hint: "e.g. -1.5", at: startPos) }
         if bytes[i] == UInt8(ascii: "0") {
             advance()
             if isDigit(i) { throw fail("invalid number: leading zeros are not allowed", hint: "write 7, not 07", at: startPos) }
         } else {
-            while isDigit(i) { advance() }
+            scanDigits(&mantissa, &digits)
         }
         if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
             advance()
             guard isDigit(i) else { throw fail("invalid number: a digit must follow '.'", hint: "write 1.0, not 1.", at: startPos) }
-            while isDigit(i) { advance() }
+            let before = digits
+            scanDigits(&mantissa, &digits)
+            scale = digits - before
         }
         if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
             advance()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { advance() }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
+                exponentNegative = bytes[i] == UInt8(ascii: "-")
+                advance()
+            }
             guard isDigit(i) else { throw fail("invalid number: a digit must follow the exponent", hint: "e.g. 1e6", at: startPos) }
-            while isDigit(i) { advance() }
+            scanDigits(&exponent, &exponentDigits)
         }
         // A unit glued to a number (`"timeout": 5m`) is a common slip: say what to do.
         if i < bytes.count, (bytes[i] >= 0x41 && bytes[i] <= 0x5A) || (bytes[i] >= 0x61 && bytes[i] <= 0x7A) || bytes[i] == UInt8(ascii: "%") {
@@ -340,37 +362,28 @@ struct JSONParser {
             throw fail("a number with a unit must be a string", hint: "write \"\(text)\"", at: startPos)
         }
         let raw = String(decoding: bytes[start..<i], as: UTF8.self)
+        // Up to 18 digits cannot have wrapped the UInt64; 4 exponent digits cannot wrap an Int.
+        if digits <= 18, exponentDigits <= 4,
+           let v = JSONParser.exactValue(mantissa, power: (exponentNegative ? -Int(exponent) : Int(exponent)) - scale) {
+            return .number(negative ? -v : v, raw: raw)
+        }
         guard let v = Double(raw), v.isFinite else {
             throw fail("number \(raw) is out of range", hint: nil, at: startPos)
         }
         return .number(v, raw: raw)
     }
 
-    /// Index of the first byte that breaks UTF-8 (overlongs, surrogates and > U+10FFFF included).
-    static func firstInvalidUTF8(_ b: [UInt8], from start: Int = 0) -> Int? {
-        var k = start
-        while k < b.count {
-            let c = b[k]
-            if c < 0x80 { k += 1; continue }
-            var need = 0
-            var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
-            switch c {
-            case 0xC2...0xDF: need = 1
-            case 0xE0: need = 2; lo = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: need = 2
-            case 0xED: need = 2; hi = 0x9F
-            case 0xF0: need = 3; lo = 0x90
-            case 0xF1...0xF3: need = 3
-            case 0xF4: need = 3; hi = 0x8F
-            default: return k
-            }
-            guard k + need < b.count else { return k }
-            if b[k + 1] < lo || b[k + 1] > hi { return k }
-            for n in 1..<need + 1 where n > 1 {
-                if b[k + n] & 0xC0 != 0x80 { return k }
-            }
-            k += need + 1
+    /// Reads a run of digits into `value` (wrapping: the caller checks `count`). Digits are one
+    /// byte each and never a line break: the column moves by their count.
+    private mutating func scanDigits(_ value: inout UInt64, _ count: inout Int) {
+        let from = i
+        while i < bytes.count {
+            let d = bytes[i] &- 0x30
+            guard d < 10 else { break }
+            value = value &* 10 &+ UInt64(d)
+            i += 1
         }
-        return nil
+        count += i - from
+        column += i - from
     }
 }

@@ -1,13 +1,24 @@
 /// A JSON document that remembers where every value and key stood in the file, so that every
 /// diagnostic can say `slo.json:12:20`. Foundation's JSONSerialization forgets positions and
 /// silently keeps one of two duplicate keys; both matter for a config checker.
+///
+/// Stored as 32-bit numbers: every value of a parsed report carries one, and 12 bytes instead of
+/// 24 make the tree of an 18 MB report a quarter smaller (files over 2 GiB are refused earlier).
 struct SourcePosition: Equatable, Sendable {
+    private var offset32: Int32
+    private var line32: Int32
+    private var column32: Int32
+
+    init(offset: Int, line: Int, column: Int) {
+        offset32 = Int32(clamping: offset); line32 = Int32(clamping: line); column32 = Int32(clamping: column)
+    }
+
     /// Byte offset into the file.
-    var offset: Int
+    var offset: Int { Int(offset32) }
     /// 1-based line.
-    var line: Int
+    var line: Int { Int(line32) }
     /// 1-based column, counted in Unicode scalars (what an editor shows for most text).
-    var column: Int
+    var column: Int { Int(column32) }
 }
 
 struct JSONMember {

@@ -75,7 +75,7 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         self.rootPID = rootPID
         self.origin = origin ?? UInt64(Monotonic.nowNS)
         let t = Thread { [self] in self.run() }
-        t.name = "cleanroom-sampler"
+        t.name = "cr-sampler"
         thread = t
         t.start()
     }
@@ -106,7 +106,18 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
 
     // MARK: - the sampler thread
 
+    /// The kernel's name of the calling thread (/proc/…/task/TID/comm, at most 15 bytes), which
+    /// Foundation's Thread.name does not set on Linux (and Glibc does not export
+    /// pthread_setname_np to Swift). bench/goals finds the sampler's CPU time by it.
+    private static func nameThisThread(_ name: String) {
+        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }   // no /proc: the thread keeps its process's name
+        _ = Array(name.utf8.prefix(15)).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+    }
+
     private func run() {
+        Self.nameThisThread("cr-sampler")
         let notTuned = tuneThread ? SamplerThreadTuning.applyToCurrentThread() : ["priority and timer slack (turned off)"]
         let startCPU = Self.threadCPU()
         let counters = snapshot.counters
