@@ -1,4 +1,5 @@
 import Foundation
+@testable import CleanroomKit
 
 /// Ground-truth fixture programs (Fixtures/src/NAME.c), compiled on first use with the system C
 /// compiler into Fixtures/bin/ (git-ignored). C rather than Swift or Python so that a fixture's
@@ -16,14 +17,28 @@ enum TestFixtures {
     static let binDir: String = outsideTmp ? repoRoot.path + "/Fixtures/bin" : workRoot + "/fixtures"
 
     /// Scratch space for tests that must lie outside /tmp (a sandbox's cwd, a path that must be
-    /// read-only inside it): .build/ of the checkout, or /var/tmp when the checkout is under /tmp.
+    /// read-only inside it): .build/ of the checkout, or, when the checkout is under /tmp, this
+    /// test process's own directory in /var/tmp/cleanroom-tests, named like run cgroups (owner PID
+    /// and start time): removed when the test process exits, and swept by the next test process
+    /// when a crash left it behind.
     static let workRoot: String = {
-        let root = repoRoot.path
-        if outsideTmp { return root + "/.build" }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in root.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        return "/var/tmp/cleanroom-tests-" + String(h, radix: 16)
+        if outsideTmp { return repoRoot.path + "/.build" }
+        let parent = "/var/tmp/cleanroom-tests"
+        if mkdir(parent, 0o1777) == 0 { chmod(parent, 0o1777) }   // sticky like /var/tmp: any user's tests
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+        where RunID.isOurs(entry) && !RunID.ownerAlive(entry) {
+            try? FileManager.default.removeItem(atPath: parent + "/" + entry)
+        }
+        let dir = parent + "/cr-\(RunID.ownerPID)-\(RunID.ownerStart)-tests"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        atexit { TestFixtures.removeOwnWorkRoot() }   // XCTest's main ends with exit()
+        return dir
     }()
+
+    private static func removeOwnWorkRoot() {
+        try? FileManager.default.removeItem(atPath: workRoot)
+        rmdir((workRoot as NSString).deletingLastPathComponent)   // the shared parent, once empty
+    }
 
     static var outsideTmp: Bool { let r = repoRoot.path; return !(r == "/tmp" || r.hasPrefix("/tmp/")) }
 
@@ -52,3 +67,4 @@ enum TestFixtures {
         return out
     }
 }
+
