@@ -40,10 +40,9 @@ void cs_stdio_on(int pipe_fd, int out, int err);
 /* Stamps CSPAWN_MSG_EXEC on `pipe_fd`, then execve; a failed execve is reported there. */
 void cs_stamp_and_exec(int pipe_fd, const char *path, char *const *argv, char *const *envp) __attribute__((noreturn));
 
-/* Drops every capability outside `keep` (a bit mask of CAP_* numbers) from the bounding,
- * ambient, inheritable, permitted and effective sets. 0 or -errno. */
 /* Cuts capabilities to `keep` (CAP_* bits) in `sets`: CS_CAPS_EXEC, what an execve would grant
- * (bounding, ambient, inheritable); CS_CAPS_OWN, the caller's own (effective, permitted). */
+ * (bounding, ambient, inheritable); CS_CAPS_OWN, the caller's own (effective, permitted).
+ * 0 or -errno. */
 #define CS_CAPS_EXEC 1
 #define CS_CAPS_OWN 2
 int cs_cut_capabilities(uint64_t keep, int sets);

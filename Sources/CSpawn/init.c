@@ -3,8 +3,8 @@
  *
  * Process shape (with a PID namespace):
  *   cleanroom ──clone3(new ns, [CLONE_INTO_CGROUP])──▶ init (PID 1) ──vfork──▶ workload ──execve
- * The init joins the run's cgroups, sets up mounts and loopback, does the workload's set-up, spawns it, forwards
- * signals to it and reports its wait status; when the init exits the kernel kills everything
+ * The init joins the run's cgroups, sets up mounts and loopback, does the workload's set-up,
+ * spawns it, forwards signals to it and reports its wait status; when the init exits the kernel kills everything
  * left in the PID namespace, so daemons and grandchildren cannot outlive the run.
  *
  * Only raw system calls after clone: the parent is multi-threaded.
@@ -178,8 +178,9 @@ static void cs_init_main(struct cspawn_config *c) {
      * then holds none of it (above all the filter's load, ~150 µs: the kernel JIT-compiles it).
      * The init never execs, so the capability bounding set and no_new_privs change nothing for
      * it; under the filter, what it still calls (clone, openat, rt_sigtimedwait, wait4, kill,
-     * getrusage, write, close, capget/capset, exit_group) is allowed by our own policies — an OCI profile may refuse them,
-     * so then the workload loads the filter itself (`filter_allows_spawn` 0). */
+     * getrusage, write, close, capget/capset, exit_group) is allowed by our own policies — an
+     * OCI profile may refuse them, so then the workload loads the filter itself
+     * (`filter_allows_spawn` 0). */
     cs_set_descriptors(c, 1);
     cs_drop_privileges(c, CS_CAPS_EXEC);
     if (c->filter_allows_spawn) cs_load_filter(c);

@@ -46,10 +46,8 @@ struct cspawn_msg {
     char step[28];
     char detail[184];
     int64_t cpu_user_ns;   /* EXEC: the workload process's CPU before execve; STATUS: the init's */
-    int64_t cpu_sys_ns;    /* own CPU since it joined its groups by writes, plus the set-up helper's
-                              (-1: unknown): startup_cpu */
-    int64_t child_cpu_ns;  /* STATUS: the init's RUSAGE_CHILDREN then (user + system), less the
-                              set-up helper's (which is in cpu_user_ns/cpu_sys_ns instead) */
+    int64_t cpu_sys_ns;    /* own CPU since it joined its groups by writes (-1: unknown): startup_cpu */
+    int64_t child_cpu_ns;  /* STATUS: the init's RUSAGE_CHILDREN then (user + system) */
     int64_t joined_cpu_ns; /* STATUS: the init's own CPU when it had joined (user + system) */
 };
 
@@ -83,9 +81,10 @@ struct cspawn_config {
     const void *seccomp_filter;    /* struct sock_filter[], NULL: no filter */
     unsigned short seccomp_len;
     int seccomp_listener;          /* 1: load with NEW_LISTENER and send the fd over notify_sock */
-    int filter_allows_spawn;       /* 1: the filter lets clone(CLONE_VM|CLONE_VFORK|CLONE_PARENT)
-                                      through, so under an init the set-up is done by a helper that
-                                      then spawns the workload: none of it in the workload's rusage */
+    int filter_allows_spawn;       /* 1: the filter allows what the init still calls after loading it
+                                      (SeccompPolicy.initNeeds), so under an init the init loads it
+                                      before spawning the workload: none of it in the workload's
+                                      rusage. 0: the workload loads it itself */
     int notify_sock;
     int exec_pipe;                 /* write end (CLOEXEC): CSPAWN_MSG_EXEC / ERROR */
     int status_pipe;               /* write end (CLOEXEC): CSPAWN_MSG_STATUS from the init */

@@ -54,9 +54,9 @@ extension CgroupGroup {
     /// calling thread skips the RCU grace period a `cgroup.procs` move waits for), the cgroup2
     /// `cgroup.procs` of groups not entered by CLONE_INTO_CGROUP.
     /// The CPU-accounting group (v1 cpuacct) comes last: the init's CPU before it joined that
-    /// group is cleanroom's, and its getrusage right after the joins (`joined_cpu_ns`) must be
-    /// that part alone. Joining another v1 hierarchy waits for its cgroup locks and costs up to
-    /// hundreds of µs, which would otherwise be in the run's counter but not in startup_cpu.
+    /// group is cleanroom's, and its getrusage just before the last join (`joined_cpu_ns`, init.c)
+    /// must be that part alone. Joining another v1 hierarchy waits for its cgroup locks and costs
+    /// up to hundreds of µs, which would otherwise be in the run's counter but not in startup_cpu.
     func childJoinFiles(v1: Bool) -> [String] {
         let joins = procsFiles.filter { $0 != (cloneInto ?? "") + "/cgroup.procs" }
         let ordered = joins.filter { !Self.accountsCPU($0) } + joins.filter(Self.accountsCPU)

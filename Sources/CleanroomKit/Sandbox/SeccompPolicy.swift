@@ -102,8 +102,9 @@ public enum SeccompPolicy {
     static let childNeeds = ["sendmsg", "close", "write", "execve", "exit_group", "exit"]
 
     /// What the run's init calls once it has loaded the filter (init.c: spawning the workload,
-    /// then waiting, forwarding signals, reporting): a policy must allow all of it for the init to
-    /// load the filter in the workload's place.
+    /// then waiting, forwarding signals, reporting) and the workload before its execve (signal
+    /// mask, rlimits, stamp): a policy must allow all of it for the init to load the filter in
+    /// the workload's place.
     static let initNeeds = ["clone", "openat", "rt_sigprocmask", "rt_sigtimedwait", "wait4", "kill", "getrusage", "write",
                             "close", "capget", "capset", "prctl", "exit_group", "setrlimit", "prlimit64", "execve"]
 
