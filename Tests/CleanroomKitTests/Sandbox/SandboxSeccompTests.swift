@@ -82,6 +82,24 @@ final class SandboxSeccompTests: XCTestCase {
         XCTAssertEqual(r.signal, "SIGSYS")
     }
 
+    /// Who loads the filter: with our policies the run's init, before spawning the workload (so
+    /// the load's CPU is not in the workload's own rusage); with an OCI profile, which may refuse
+    /// what the init still calls, the workload itself. /proc/PID/status says "Seccomp: 2" for a
+    /// filtered process.
+    func testTheInitLoadsOurPoliciesAndTheWorkloadAnOCIProfile() throws {
+        let dir = SandboxTest.scratch()
+        let profile = dir + "/allow.json"
+        try #"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["ptrace"],"action":"SCMP_ACT_ERRNO"}]}"#
+            .write(toFile: profile, atomically: true, encoding: .utf8)
+        let script = "grep -E '^Seccomp:' /proc/1/status /proc/self/status | sed 's|/proc/||'"
+        for (mode, initFiltered) in [(SeccompMode.default, true), (.strict, true), (.profile(path: profile), false)] {
+            let req = SandboxTest.request(["sh", "-c", script], cwd: dir, settings: settings(mode))
+            let r = try Sandbox.run(req)
+            XCTAssertEqual(r.outcome, .ok, "\(mode): \(r.detail ?? "") \(SandboxTest.stderr(req))")
+            XCTAssertEqual(SandboxTest.stdout(req), "1/status:Seccomp:\t\(initFiltered ? 2 : 0)\nself/status:Seccomp:\t2\n", "\(mode)")
+        }
+    }
+
     func testBadProfileIsASetupError() throws {
         let dir = SandboxTest.scratch()
         try "{\"defaultAction\": \"SCMP_ACT_MAYBE\"}".write(toFile: dir + "/bad.json", atomically: true, encoding: .utf8)
