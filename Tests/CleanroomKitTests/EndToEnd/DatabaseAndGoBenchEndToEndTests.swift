@@ -79,16 +79,10 @@ final class DatabaseAndGoBenchEndToEndTests: EndToEndTestCase {
             ["name": "Latency", "workload": "pgbench", "objective": "max(custom.pgbench.latency_average) < 2s"],
             ["name": "ServerMemory", "workload": "pgbench", "objective": "max(svc.pg.memory_peak) < 1GiB"],
         ], defaults: ["repeat": 2, "timeout": "120s"]), in: dir)
-        let r = try E2E.cleanroom(["run", "-o", "out"], in: dir)
+        let (r, report, runs) = try Self.runMeasured("pgbench", in: dir)
         cleanroomPID = r.pid
-        XCTAssertEqual(r.code, 0, "\(r)")
-        let report = try E2E.report(dir + "/out/report.json")
-        let runs = E2E.measuredRuns(report, "pgbench")
-        XCTAssertEqual(runs.count, 2)
         var tps: [Double] = []
-        for (i, run) in runs.enumerated() {
-            XCTAssertNil(run["custom_malformed"], "\(run["custom_malformed"]!)")
-            let out = try String(contentsOfFile: dir + "/out/runs/pgbench/\(i + 1)/stdout.txt", encoding: .utf8)
+        for (i, (run, out)) in runs.enumerated() {
             // pgbench's own figures, read from its output here: `tps = 669.547064 (without …)`.
             let said = Self.figures(out, lines: "tps = ", before: "(without")
             XCTAssertEqual(said.count, 1, out)
@@ -134,16 +128,10 @@ final class DatabaseAndGoBenchEndToEndTests: EndToEndTestCase {
             ["name": "SortTime", "workload": "gobench", "objective": "median(custom.BenchmarkSort.time) < 50ms"],
             ["name": "JoinAllocs", "workload": "gobench", "objective": "max(custom.BenchmarkJoin.allocs) <= 1"],
         ], defaults: ["repeat": 2, "timeout": "300s", "sandbox": ["filesystem": "readonly"]]), in: dir)
-        let r = try E2E.cleanroom(["run", "-o", "out"], in: dir)
-        XCTAssertEqual(r.code, 0, "\(r)")
+        let (r, report, runs) = try Self.runMeasured("gobench", in: dir)
         E2E.assertNothingLeft(cleanroomPID: r.pid)
-        let report = try E2E.report(dir + "/out/report.json")
-        let runs = E2E.measuredRuns(report, "gobench")
-        XCTAssertEqual(runs.count, 2)
         var sort: [Double] = []
-        for (i, run) in runs.enumerated() {
-            XCTAssertNil(run["custom_malformed"], "\(run["custom_malformed"]!)")
-            let out = try String(contentsOfFile: dir + "/out/runs/gobench/\(i + 1)/stdout.txt", encoding: .utf8)
+        for (run, out) in runs {
             for bench in ["BenchmarkSort", "BenchmarkJoin"] {
                 // `BenchmarkSort-2   2000   94356 ns/op …`: one line per -count, in ns.
                 let said = Self.figures(out, lines: bench + "-", before: "ns/op").map { $0 * 1e-9 }
@@ -160,5 +148,20 @@ final class DatabaseAndGoBenchEndToEndTests: EndToEndTestCase {
         XCTAssertEqual(E2E.slo(report, "SortTime")?["observed"] as? Double ?? -1, median, accuracy: median * 1e-9)
         for name in ["SortTime", "JoinAllocs"] { XCTAssertEqual(E2E.status(report, name), "pass", name) }
         print("go BenchmarkSort s/op: \(sort)")
+    }
+
+    /// `cleanroom run -o out` in `dir` (it must pass), and each of the workload's 2 measured runs
+    /// with the stdout it captured; no run may have malformed custom metrics.
+    static func runMeasured(_ workload: String, in dir: String) throws
+        -> (E2E.Result, [String: Any], [(run: [String: Any], stdout: String)]) {
+        let r = try E2E.cleanroom(["run", "-o", "out"], in: dir)
+        XCTAssertEqual(r.code, 0, "\(r)")
+        let report = try E2E.report(dir + "/out/report.json")
+        let runs = E2E.measuredRuns(report, workload)
+        XCTAssertEqual(runs.count, 2)
+        return (r, report, try runs.enumerated().map { i, run in
+            XCTAssertNil(run["custom_malformed"], "\(run["custom_malformed"]!)")
+            return (run, try String(contentsOfFile: dir + "/out/runs/\(workload)/\(i + 1)/stdout.txt", encoding: .utf8))
+        })
     }
 }
