@@ -15,8 +15,7 @@ struct DoctorCommand: ParsableCommand {
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            FileHandle.standardOutput.write(try enc.encode(report))
-            print()
+            try StandardStreams.write(try enc.encode(report) + Array("\n".utf8))
         } else {
             print(report.table())
         }

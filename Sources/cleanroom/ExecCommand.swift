@@ -125,11 +125,10 @@ struct ExecCommand: ParsableCommand {
                 obj[name] = FileManager.default.contents(atPath: outDir + "/\(name).txt").map { String(decoding: $0, as: UTF8.self) }
             }
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
-            FileHandle.standardOutput.write(data)
-            FileHandle.standardOutput.write("\n".data(using: .utf8)!)
+            try StandardStreams.write(data + Array("\n".utf8))
         } else {
-            if let o = FileManager.default.contents(atPath: outDir + "/stdout.txt") { FileHandle.standardOutput.write(o) }
-            if let e = FileManager.default.contents(atPath: outDir + "/stderr.txt") { FileHandle.standardError.write(e) }
+            if let o = FileManager.default.contents(atPath: outDir + "/stdout.txt") { try StandardStreams.write(o) }
+            if let e = FileManager.default.contents(atPath: outDir + "/stderr.txt") { try StandardStreams.write(e, fd: 2) }
             fputs(Self.summary(record, degraded: degraded) + "\n", stderr)
         }
         return Self.exitCode(record)

@@ -53,7 +53,7 @@ struct HistoryCommand: ParsableCommand {
 
     func run() throws {
         func fail(_ message: String) -> Error {
-            FileHandle.standardError.write(Data("cleanroom history: \(message)\n".utf8))
+            try? StandardStreams.write("cleanroom history: \(message)\n", fd: 2)
             return ExitCode(ExitStatus.usage)
         }
         guard let path = HistoryStore.resolvePath(option: history) else {

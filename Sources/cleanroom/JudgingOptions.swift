@@ -32,8 +32,8 @@ struct JudgingOptions: ParsableArguments {
         switch ConfigLoader.load(path: path, overrides: overrides) {
         case .success(let plan): return plan
         case .failure(let errors):
-            FileHandle.standardError.write(Data(errors.renderText().utf8))
-            if !errors.renderText().hasSuffix("\n") { FileHandle.standardError.write(Data("\n".utf8)) }
+            try? StandardStreams.write(errors.renderText(), fd: 2)
+            if !errors.renderText().hasSuffix("\n") { try? StandardStreams.write("\n", fd: 2) }
             throw ExitCode(ExitStatus.usage)
         }
     }

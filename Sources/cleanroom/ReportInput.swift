@@ -11,7 +11,7 @@ func readReport(_ path: String, command: String, role: String = "report") throws
         return try JSONReport.read(path: path)
     } catch {
         let text = ConsoleText.escape("\(error)", keepNewlines: true)
-        FileHandle.standardError.write(Data("cleanroom \(command): \(role) \(text)\n".utf8))
+        try? StandardStreams.write("cleanroom \(command): \(role) \(text)\n", fd: 2)
         throw ExitCode(ExitStatus.usage)
     }
 }

@@ -11,3 +11,4 @@ nonisolated(unsafe) let stderr: UnsafeMutablePointer<FILE> = {
     setvbuf(f, nil, _IONBF, 0)
     return f
 }()
+

@@ -73,7 +73,7 @@ struct ValidateCommand: ParsableCommand {
             if format == .json {
                 print(errors.renderJSON())
             } else {
-                FileHandle.standardError.write((errors.renderText() + "\n").data(using: .utf8)!)
+                try? StandardStreams.write(errors.renderText() + "\n", fd: 2)
             }
             throw ExitCode(ExitStatus.usage)
         }

@@ -45,11 +45,25 @@ if CommandLine.arguments.count == 2, CommandLine.arguments[1] == "--version" {
     exit(0)
 }
 
+/// What print() buffered must reach the reader: a closed or full standard output is an output
+/// error (exit 3, named), not a pass with the answer lost (`cleanroom compare … | head -0`).
+func stdoutDelivered() -> Bool {
+    guard fflush(nil) != 0 else { return true }
+    fputs("cleanroom: \(StandardStreamError(stream: "output", errno: errno))\n", stderr)
+    return false
+}
+
 // swift-argument-parser exits 64 (EX_USAGE) on a usage error; the contract says 2.
 do {
     var command = try Cleanroom.parseAsRoot()
     try command.run()
+    if !stdoutDelivered() { exit(ExitStatus.environment) }
 } catch {
+    if error is StandardStreamError {
+        fputs("cleanroom: \(error)\n", stderr)
+        exit(ExitStatus.environment)
+    }
+    if !stdoutDelivered(), Cleanroom.exitCode(for: error) == .success { exit(ExitStatus.environment) }
     if Cleanroom.exitCode(for: error) == .validationFailure {
         fputs(Cleanroom.fullMessage(for: error) + "\n", stderr)
         exit(ExitStatus.usage)

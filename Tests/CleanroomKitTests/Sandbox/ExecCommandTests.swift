@@ -80,4 +80,39 @@ final class ExecCommandTests: XCTestCase {
         let obj = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
         XCTAssertEqual(obj?["degraded"] as? [String], [])
     }
+
+    /// The reader of cleanroom's standard output gone (`cleanroom exec --json … | head -0`) or
+    /// the descriptor closed: a named output error and exit 3, never a trap (Foundation's
+    /// FileHandle.write traps on EPIPE/EBADF: this exited 132 with SIGILL).
+    func testAnUnwritableStandardOutputIsAnErrorNotATrap() throws {
+        for args in [["exec", "--json", "--", "true"], ["exec", "--", "echo", "hi"], ["doctor", "--json"]] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = args
+            p.currentDirectoryURL = URL(fileURLWithPath: SandboxTest.scratch())
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            try p.run()
+            try out.fileHandleForReading.close()   // no reader left: every write gets EPIPE
+            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationReason, .exit, "\(args): \(e)")
+            XCTAssertEqual(p.terminationStatus, 3, "\(args): \(e)")
+            XCTAssertTrue(e.contains("cannot write to standard output: Broken pipe"), "\(args): \(e)")
+            XCTAssertFalse(e.contains("Fatal error"), e)
+        }
+        let sh = Process()
+        sh.executableURL = URL(fileURLWithPath: "/bin/sh")
+        sh.arguments = ["-c", "exec \"$0\" exec --json -- true >&-", binary]
+        sh.currentDirectoryURL = URL(fileURLWithPath: SandboxTest.scratch())
+        let err = Pipe()
+        sh.standardError = err
+        try sh.run()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        sh.waitUntilExit()
+        XCTAssertEqual(sh.terminationStatus, 3, e)
+        XCTAssertTrue(e.contains("cannot write to standard output: Bad file descriptor"), e)
+        SandboxTest.assertNothingLeft()
+    }
 }

@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Progress and trace lines: best effort (a closed stderr must not stop a run).
+enum StandardError {
+    static func write(_ text: String) { try? StandardStreams.write(text, fd: 2) }
+}
+
+/// Writing the command's own output to descriptor 1 or 2 with write(2): unbuffered, and without
+/// stdio's global `stdout`/`stderr`, which Swift 6 rejects as shared mutable state. Not `FileHandle.write(_:)`: it traps
+/// (a `try!` inside Foundation) when the reader has gone (EPIPE: `cleanroom exec --json … | head`)
+/// or the descriptor is closed (EBADF), and cleanroom never traps on its environment. A failed
+/// write is an error the caller reports (exit 3: the output was not delivered).
+public struct StandardStreamError: Error, CustomStringConvertible {
+    public var stream: String
+    public var errno: Int32
+    public init(stream: String, errno: Int32) { self.stream = stream; self.errno = errno }
+    public var description: String {
+        let name = String(cString: strerror(errno))
+        return "cannot write to standard \(stream): \(name) (errno \(errno))"
+    }
+}
+
+public enum StandardStreams {
+    public static func write(_ bytes: some Collection<UInt8>, fd: Int32 = 1) throws {
+        let stream = fd == 2 ? "error" : "output"
+        if fd == 1 { fflush(nil) }   // whatever print() buffered goes first
+        try Array(bytes).withUnsafeBytes { buf in
+            var done = 0
+            while done < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
+                if n < 0 {
+                    if Glibc.errno == EINTR { continue }
+                    throw StandardStreamError(stream: stream, errno: Glibc.errno)
+                }
+                done += n
+            }
+        }
+    }
+
+    public static func write(_ text: String, fd: Int32 = 1) throws { try write(Array(text.utf8), fd: fd) }
+}
