@@ -266,9 +266,10 @@ int cs_child(const struct cspawn_config *cfg) {
     /* Other threads of the parent may be spawning runs at the same time: their pipes were
      * copied into us by clone. Drop everything that is not ours at once, or their EOFs would
      * wait for our exit. */
-    int keep[6], nkeep = 0;
-    int mine[6] = { c->exec_pipe, c->status_pipe, c->stdout_fd, c->stderr_fd, c->notify_sock, c->gate_fd };
-    for (int i = 0; i < 6; i++) if (mine[i] >= 3) keep[nkeep++] = mine[i];
+    int keep[7], nkeep = 0;
+    int mine[7] = { c->exec_pipe, c->status_pipe, c->stdout_fd, c->stderr_fd, c->notify_sock, c->gate_fd,
+                    c->metrics_path ? c->metrics_fd : -1 };
+    for (int i = 0; i < 7; i++) if (mine[i] >= 3) keep[nkeep++] = mine[i];
     cs_sort(keep, nkeep);
     int r = cs_close_from_3(keep, nkeep);
     if (r < 0) cs_fail(c, "close_range", "inherited descriptors", -r);

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -70,11 +71,19 @@ void cs_setup_mounts(const struct cspawn_config *c) {
         cwd_fd = open(c->cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (cwd_fd < 0) cs_fail(c, "open cwd", c->cwd, errno);
     }
-    /* The metrics file as the host sees it, before a private /tmp or a read-only root hides it. */
+    /* The metrics file as the host sees it, before a private /tmp or a read-only root hides it.
+     * By path (a bind's source must be a mount of this namespace, which the parent's descriptor
+     * is not), but it must be the very file the parent made: the tree may be another run's cwd,
+     * and a link planted on the way would bind a host file into this run, writable. */
     if (c->fs_mode != CSPAWN_FS_HOST && c->metrics_path) {
         metrics_fd = open(c->metrics_path, O_PATH | O_CLOEXEC);
         if (metrics_fd < 0) cs_fail(c, "open metrics file", c->metrics_path, errno);
+        struct stat made, found;
+        if (c->metrics_fd >= 3 && (fstat(c->metrics_fd, &made) < 0 || fstat(metrics_fd, &found) < 0
+                                   || made.st_dev != found.st_dev || made.st_ino != found.st_ino))
+            cs_fail(c, "metrics file is not the one made for the run (a link on its path?)", c->metrics_path, ELOOP);
     }
+    if (c->metrics_path && c->metrics_fd >= 3) close(c->metrics_fd);
     if (c->fs_mode == CSPAWN_FS_READONLY) {
         cs_set_readonly(c, "/", 1);
         if (!c->cwd_in_tmp) {

@@ -124,6 +124,8 @@ struct RunCommand: ParsableCommand {
             try AtomicFile.ensureDirectory(outDir)
             try AtomicFile.checkWritable(outDir)
             outputLock = try OutputLock.acquire(directory: outDir, command: "run")
+            // Until exit, reports included: nothing under it through a link a workload planted.
+            try OutputRoots.trust(outDir)
         } catch let e as OutputLockError {
             fputs("cleanroom run: \(e)\n", stderr)
             throw ExitCode(ExitStatus.usage)

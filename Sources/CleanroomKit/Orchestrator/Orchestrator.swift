@@ -66,6 +66,11 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
 
     public func run() -> Report {
         let startedAt = Date()
+        // Before any workload runs: from here on nothing under the output directory is reached
+        // through a link a workload could have planted (OutputRoots). If it cannot be opened,
+        // writing into it fails later with the reason.
+        let trusted = (try? OutputRoots.trust(options.outputDirectory)) != nil
+        defer { if trusted { OutputRoots.release(options.outputDirectory) } }
         let workloads = selectedWorkloads
         let slots = Slots<WorkloadOutcome>(count: workloads.count)
 

@@ -166,13 +166,16 @@ extension Sandbox {
             }
             pipes.notify = RunPipes.Pair(read: sock[0], write: sock[1])
         }
+        var metricsFD: Int32 = -1
         if let mp = metricsPath {
             // A fresh, empty file: the run's processes open it by path ($CLEANROOM_METRICS).
-            // Never one planted at the name: whatever is there goes, O_EXCL refuses a new plant.
-            unlink(mp)
-            let fd = open(mp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw SandboxError.system(.last("open", mp)) }
-            close(fd)
+            // Never one planted at the name: whatever is there goes, O_EXCL refuses a new plant,
+            // and under an output root no directory on the way is followed (OutputRoots).
+            do { try SysFS.writeFile(mp, []) } catch { throw SandboxError.system(error) }
+            // The child binds this very file into the run's mounts, not whatever the path names
+            // by the time it runs (another run's workload may be changing the tree meanwhile).
+            metricsFD = try SysFS.openNoFollow(mp, flags: CSPAWN_O_PATH)
+            pipes.own(metricsFD)
         }
         var cloneFD: Int32 = -1
         if let dir = group.cloneInto {
@@ -198,7 +201,7 @@ extension Sandbox {
         var result = cspawn_result(pid: -1, pidfd: -1)
         func start(_ joins: [String], _ cgroupFD: Int32) -> Int32 {
             let arena = CArena()
-            var cfg = plan.config(arena, pipes: pipes, metricsPath: metricsPath, joins: joins, cloneInto: cgroupFD,
+            var cfg = plan.config(arena, pipes: pipes, metricsPath: metricsPath, metricsFD: metricsFD, joins: joins, cloneInto: cgroupFD,
                                   uidMap: uidMap, gidMap: gidMap, protections: protections)
             return cspawn_start(&cfg, &result)
         }

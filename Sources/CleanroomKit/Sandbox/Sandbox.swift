@@ -144,7 +144,7 @@ public final class Sandbox {
     func writeOutputs(_ o: TailBuffer, _ e: TailBuffer) throws -> Bool {
         for (name, buf) in [("stdout.txt", o), ("stderr.txt", e)] {
             let path = request.outputDirectory + "/" + name
-            do { try SysFS.writeFile(path, buf.bytes) } catch { unlink(path) }
+            do { try SysFS.writeFile(path, buf.bytes) } catch { OutputRoots.unlink(path) }
         }
         return o.truncated || e.truncated
     }

@@ -65,7 +65,7 @@ struct SpawnPlan {
     }
 
     /// The C config for `cspawn_start`, its memory in `arena`.
-    func config(_ arena: CArena, pipes: RunPipes, metricsPath: String?, joins: [String], cloneInto: Int32,
+    func config(_ arena: CArena, pipes: RunPipes, metricsPath: String?, metricsFD: Int32 = -1, joins: [String], cloneInto: Int32,
                 uidMap: String?, gidMap: String?, protections: SpawnProtections) -> cspawn_config {
         var cfg = cspawn_config()
         cfg.path = UnsafePointer(arena.string(exe))
@@ -84,6 +84,7 @@ struct SpawnPlan {
         cfg.stdout_fd = pipes.stdout.write
         cfg.stderr_fd = pipes.stderr.write
         cfg.metrics_path = metricsPath.map { UnsafePointer(arena.string($0)) }
+        cfg.metrics_fd = metricsFD
         cfg.seccomp_filter = program.map { UnsafeRawPointer($0.filter) }
         cfg.seccomp_len = program?.length ?? 0
         cfg.seccomp_listener = pipes.notify.write >= 0 ? 1 : 0

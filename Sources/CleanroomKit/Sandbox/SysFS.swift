@@ -23,8 +23,16 @@ enum SysFS {
     static func writeFile(_ path: String, _ bytes: [UInt8]) throws(SystemFailure) {
         // Always a new file: whatever is at the name goes first (a planted symlink is removed, its
         // target untouched), and O_EXCL|O_NOFOLLOW refuses anything planted in between.
-        unlink(path)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        // Under an output root (OutputRoots): the directories on the way are not followed either.
+        let fd: Int32
+        if let (dir, name) = try OutputRoots.parent(of: path) {
+            defer { close(dir) }
+            unlinkat(dir, name, 0)
+            fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        } else {
+            unlink(path)
+            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        }
         guard fd >= 0 else { throw .last("open", path) }
         defer { close(fd) }
         var done = 0
@@ -33,6 +41,22 @@ enum SysFS {
             if n < 0 { if errno == EINTR { continue }; throw .last("write", path) }
             done += n
         }
+    }
+
+    /// open(2) of an existing file without following a link at its name or, under an output root,
+    /// on the way to it.
+    static func openNoFollow(_ path: String, flags: Int32) throws(SandboxError) -> Int32 {
+        let fd: Int32
+        do {
+            if let (dir, name) = try OutputRoots.parent(of: path) {
+                fd = openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC)
+                close(dir)
+            } else {
+                fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC)
+            }
+        } catch { throw .system(error) }
+        guard fd >= 0 else { throw .system(.last("open", path)) }
+        return fd
     }
 
     /// The whole file parsed by `parse`; nil when it cannot be read (or parsed).
@@ -104,13 +128,22 @@ enum SysFS {
         }
     }
 
+    /// mkdir -p; under an output root (OutputRoots) without following any link on the way.
     static func makeDirectories(_ path: String) throws(SandboxError) {
+        do {
+            if let fd = try OutputRoots.openDirectory(path, create: true) { close(fd); return }
+        } catch { throw .system(error) }
+        do { try makeDirectoriesFollowing(path) } catch { throw .system(error) }
+    }
+
+    /// mkdir -p of a path the user gave (its links are theirs).
+    static func makeDirectoriesFollowing(_ path: String) throws(SystemFailure) {
         var prefix = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             prefix += "/" + part
-            if Glibc.mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw .system(.last("mkdir", prefix)) }
+            if Glibc.mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw .last("mkdir", prefix) }
         }
-        guard isDirectory(path) else { throw .system(SystemFailure("mkdir", path, errno: ENOTDIR)) }
+        guard isDirectory(path) else { throw SystemFailure("mkdir", path, errno: ENOTDIR) }
     }
 
     /// rmdir, retried briefly: a cgroup whose last task is still exiting answers EBUSY for a moment

@@ -21,6 +21,14 @@ public enum AtomicFile {
     /// Writes `data` to `path` atomically. On any failure the temporary file is removed and
     /// the destination is left as it was.
     public static func write(_ data: Data, to path: String, permissions: mode_t = 0o644) throws {
+        let under: (fd: Int32, name: String)?
+        do { under = try OutputRoots.parent(of: path) } catch {
+            throw FileWriteError(path: path, message: "\(error)")
+        }
+        if let (dir, name) = under {
+            defer { close(dir) }
+            return try write(data, in: dir, name: name, path: path, permissions: permissions)
+        }
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         let base = url.lastPathComponent
@@ -34,17 +42,7 @@ public enum AtomicFile {
         }
         do {
             defer { close(fd) }
-            try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-                var offset = 0
-                while offset < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw FileWriteError(path: path, message: "write failed: \(errnoText())")
-                    }
-                    offset += n
-                }
-            }
+            try writeAll(fd, data, path: path)
             // mkstemp creates 0600; reports are meant to be read by others (CI artifacts).
             if fchmod(fd, permissions) != 0 { throw FileWriteError(path: path, message: "chmod failed: \(errnoText())") }
             if fsync(fd) != 0 { throw FileWriteError(path: path, message: "fsync failed: \(errnoText())") }
@@ -54,6 +52,32 @@ public enum AtomicFile {
         }
         ok = true
         syncDirectory(dir)
+    }
+
+    /// The same under an output root (OutputRoots): the temporary file and the rename relative to
+    /// the directory's descriptor, so no link planted on the way is followed.
+    private static func write(_ data: Data, in dir: Int32, name: String, path: String, permissions: mode_t) throws {
+        var fd: Int32 = -1
+        var tmp = ""
+        for _ in 0..<16 where fd < 0 {
+            tmp = ".\(name).tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if fd < 0 && errno != EEXIST { break }
+        }
+        guard fd >= 0 else { throw FileWriteError(path: path, message: "cannot create a file beside it: \(errnoText())") }
+        var ok = false
+        defer { if !ok { unlinkat(dir, tmp, 0) } }
+        do {
+            defer { close(fd) }
+            try writeAll(fd, data, path: path)
+            if fchmod(fd, permissions) != 0 { throw FileWriteError(path: path, message: "chmod failed: \(errnoText())") }
+            if fsync(fd) != 0 { throw FileWriteError(path: path, message: "fsync failed: \(errnoText())") }
+        }
+        if renameat(dir, tmp, dir, name) != 0 {
+            throw FileWriteError(path: path, message: "cannot replace the file: \(errnoText())")
+        }
+        ok = true
+        _ = fsync(dir)
     }
 
     /// Writes a UTF-8 string atomically.
@@ -87,6 +111,20 @@ public enum AtomicFile {
     public static func checkWritable(_ dir: String) throws {
         if access(dir, W_OK | X_OK) != 0 {
             throw FileWriteError(path: dir, message: "directory is not writable: \(errnoText())")
+        }
+    }
+
+    private static func writeAll(_ fd: Int32, _ data: Data, path: String) throws {
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw FileWriteError(path: path, message: "write failed: \(errnoText())")
+                }
+                offset += n
+            }
         }
     }
 

@@ -1,0 +1,108 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Output directories that a workload may be able to write into, written by cleanroom without
+/// following anything the workload planted there.
+///
+/// Why: with `-o out` inside the workload's cwd, a workload under `filesystem: readonly` (root
+/// read-only, only cwd writable) could replace `out/runs/w/2` — the next run's directory — or any
+/// directory between, by a symbolic link to a host directory; cleanroom, as root and in the
+/// host's view, would then create `stdout.txt`, `metrics.jsonl` or a report there, with content
+/// the workload chose. So the output root is opened once, before any workload runs (the user's
+/// path, symlinks and all, is trusted then), and every file and directory under it is reached
+/// from that descriptor one component at a time with O_NOFOLLOW: a planted link is an error
+/// naming the path (exit 3), never a write elsewhere. Paths not under a registered root (tests'
+/// scratch directories, history) are written as before.
+public enum OutputRoots {
+    private struct Root { var components: [Substring]; var fd: Int32; var uses: Int }
+    nonisolated(unsafe) private static var roots: [Root] = []
+    private static let lock = NSLock()
+
+    /// Registers `dir` (created if missing) as an output root until the matching `release`.
+    public static func trust(_ dir: String) throws(SystemFailure) {
+        try SysFS.makeDirectoriesFollowing(dir)
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .last("open output directory", dir) }
+        lock.lock(); defer { lock.unlock() }
+        for path in Set([absolute(dir), SysFS.realPath(absolute(dir))]) {
+            guard let c = components(path) else { continue }
+            if let i = roots.firstIndex(where: { $0.components == c }) { roots[i].uses += 1; continue }
+            roots.append(Root(components: c, fd: dup(fd), uses: 1))
+        }
+        close(fd)
+    }
+
+    public static func release(_ dir: String) {
+        lock.lock(); defer { lock.unlock() }
+        for path in Set([absolute(dir), SysFS.realPath(absolute(dir))]) {
+            guard let c = components(path), let i = roots.firstIndex(where: { $0.components == c }) else { continue }
+            roots[i].uses -= 1
+            if roots[i].uses == 0 { close(roots[i].fd); roots.remove(at: i) }
+        }
+    }
+
+    /// The directory at `path` opened (O_RDONLY) from its root, each component created when
+    /// `create` and refused when it is not a real directory; nil when `path` is under no root.
+    /// The caller closes the descriptor.
+    static func openDirectory(_ path: String, create: Bool) throws(SystemFailure) -> Int32? {
+        guard let c = components(absolute(path)) else { return nil }
+        lock.lock()
+        guard let root = roots.filter({ c.starts(with: $0.components) }).max(by: { $0.components.count < $1.components.count }) else {
+            lock.unlock(); return nil
+        }
+        var fd = dup(root.fd)
+        lock.unlock()
+        guard fd >= 0 else { throw .last("dup", path) }
+        var walked = "/" + root.components.joined(separator: "/")
+        for name in c.dropFirst(root.components.count) {
+            walked += "/" + name
+            if create, mkdirat(fd, String(name), 0o755) != 0, errno != EEXIST {
+                let e = errno; close(fd); throw SystemFailure("mkdir", walked, errno: e)
+            }
+            let next = openat(fd, String(name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            let e = errno
+            close(fd)
+            // ELOOP/ENOTDIR: a symbolic link or a file where a directory of ours should be.
+            guard next >= 0 else { throw SystemFailure("open output directory (not following links)", walked, errno: e) }
+            fd = next
+        }
+        return fd
+    }
+
+    /// The directory holding `path` opened from its root and the file's name; nil when `path`
+    /// is under no root.
+    static func parent(of path: String) throws(SystemFailure) -> (fd: Int32, name: String)? {
+        let abs = absolute(path)
+        guard let slash = abs.lastIndex(of: "/"), abs.index(after: slash) < abs.endIndex else { return nil }
+        let name = String(abs[abs.index(after: slash)...])
+        guard name != "..", name != ".", let fd = try openDirectory(String(abs[..<slash]), create: false) else { return nil }
+        return (fd, name)
+    }
+
+    /// unlink(2) that never follows a link on the way to `path`.
+    public static func unlink(_ path: String) {
+        do {
+            if let (fd, name) = try parent(of: path) { unlinkat(fd, name, 0); close(fd); return }
+        } catch { return }   // a link planted on the way: nothing of ours is there to remove
+        if !isUnderRoot(path) { Glibc.unlink(path) }
+    }
+
+    static func isUnderRoot(_ path: String) -> Bool {
+        guard let c = components(absolute(path)) else { return false }
+        lock.lock(); defer { lock.unlock() }
+        return roots.contains { c.starts(with: $0.components) }
+    }
+
+    private static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    /// The path's names; nil with a `..` (then it is not matched against any root).
+    private static func components(_ path: String) -> [Substring]? {
+        let parts = path.split(separator: "/").filter { $0 != "." }
+        return parts.contains("..") ? nil : parts
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import XCTest
+@testable import CleanroomKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A workload under `filesystem: readonly` may write only its cwd and a private /tmp. With the
+/// output directory inside that cwd it can rename what cleanroom made there and plant symbolic
+/// links to host directories: cleanroom (root, the host's view) must never follow them when it
+/// writes the next run's stdout.txt / stderr.txt / metrics.jsonl or the reports (OutputRoots).
+final class OutputTreeEscapeTests: EndToEndTestCase {
+
+    /// Everything in `dir`, recursively, as relative paths.
+    func contents(_ dir: String) -> [String] {
+        (FileManager.default.enumerator(atPath: dir)?.allObjects as? [String] ?? []).sorted()
+    }
+
+    func config(plant: String) -> [String: Any] {
+        E2E.config(
+            workloads: [["name": "w", "cwd": ".", "sandbox": ["filesystem": "readonly"],
+                         "command": ["sh", "-c", plant + "; echo '* * * * * root touch /tmp/pwned'"]]],
+            slos: [["name": "Ran", "workload": "w", "objective": "max(wall_time) < 20s"]],
+            defaults: ["repeat": 3, "warmup": 0, "noise": "off"])
+    }
+
+    /// The first run swaps the workload's runs directory for a link to a host directory; the next
+    /// run's directory would be made and written through it.
+    func testALinkPlantedForTheNextRunIsRefusedNotFollowed() throws {
+        let dir = E2E.scratch(), victim = E2E.scratch()
+        let plant = "if [ ! -L out/runs/w ]; then mv out/runs/w out/runs-moved && ln -s \(victim) out/runs/w; fi"
+        try E2E.writeConfig(config(plant: plant), in: dir)
+        let r = try E2E.cleanroom(["run", "-c", "slo.json", "-o", "out"], in: dir)
+        XCTAssertEqual(contents(victim), [], "nothing may be written through the planted link\n\(r)")
+        let link = try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/out/runs/w")
+        XCTAssertEqual(link, victim, "the plant happened (the attack was made)\n\(r)")
+        XCTAssertEqual(r.code, ExitStatus.environment, "a run whose outputs cannot be written is an error\n\(r)")
+        XCTAssertTrue(r.err.contains("not following links") && r.err.contains("out/runs/w"), r.err)
+        // The reports still land in the real output directory, whole.
+        let report = try E2E.report(dir + "/out/report.json")
+        XCTAssertEqual(report["verdict"] as? String, "error", "\(r)")
+        // Run 1's own files went into the directory made for it, now at its new name.
+        XCTAssertTrue(contents(dir + "/out/runs-moved").contains("1/metrics.jsonl"), "\(contents(dir + "/out"))")
+    }
+
+    /// The first run swaps the whole output directory for a link: cleanroom goes on writing into
+    /// the directory it opened before any run (now at its new name), never into the link's target.
+    func testTheOutputDirectorySwappedForALinkKeepsItsFilesOutOfTheTarget() throws {
+        let dir = E2E.scratch(), victim = E2E.scratch()
+        let plant = "if [ ! -L out ]; then mv out out-moved && ln -s \(victim) out; fi"
+        try E2E.writeConfig(config(plant: plant), in: dir)
+        let r = try E2E.cleanroom(["run", "-c", "slo.json", "-o", "out"], in: dir)
+        XCTAssertEqual(contents(victim), [], "nothing may be written through the planted link\n\(r)")
+        XCTAssertEqual(try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/out"), victim, "\(r)")
+        let moved = contents(dir + "/out-moved")
+        for f in ["report.json", "report.html", "runs/w/1/stdout.txt", "runs/w/1/metrics.jsonl"] {
+            XCTAssertTrue(moved.contains(f), "\(f) in \(moved)")
+        }
+        // Later runs may fail to start (their metrics file is reached by path inside the run, and
+        // that path now leads through the link: refused): an error the report states, not a pass.
+        let report = try E2E.report(dir + "/out-moved/report.json")
+        XCTAssertEqual(r.code, report["verdict"] as? String == "pass" ? 0 : ExitStatus.environment, "\(r)")
+    }
+}
