@@ -27,9 +27,9 @@ public enum OutputRoots {
         guard fd >= 0 else { throw .last("open output directory", dir) }
         lock.lock(); defer { lock.unlock() }
         for path in Set([absolute(dir), SysFS.realPath(absolute(dir))]) {
-            guard let c = components(path) else { continue }
+            let c = components(path)
             if let i = roots.firstIndex(where: { $0.components == c }) { roots[i].uses += 1; continue }
-            roots.append(Root(components: c, fd: dup(fd), uses: 1))
+            roots.append(Root(components: c, fd: fcntl(fd, F_DUPFD_CLOEXEC, 0), uses: 1))
         }
         close(fd)
     }
@@ -37,7 +37,7 @@ public enum OutputRoots {
     public static func release(_ dir: String) {
         lock.lock(); defer { lock.unlock() }
         for path in Set([absolute(dir), SysFS.realPath(absolute(dir))]) {
-            guard let c = components(path), let i = roots.firstIndex(where: { $0.components == c }) else { continue }
+            guard let i = roots.firstIndex(where: { $0.components == components(path) }) else { continue }
             roots[i].uses -= 1
             if roots[i].uses == 0 { close(roots[i].fd); roots.remove(at: i) }
         }
@@ -47,12 +47,12 @@ public enum OutputRoots {
     /// `create` and refused when it is not a real directory; nil when `path` is under no root.
     /// The caller closes the descriptor.
     static func openDirectory(_ path: String, create: Bool) throws(SystemFailure) -> Int32? {
-        guard let c = components(absolute(path)) else { return nil }
+        let c = components(absolute(path))
         lock.lock()
         guard let root = roots.filter({ c.starts(with: $0.components) }).max(by: { $0.components.count < $1.components.count }) else {
             lock.unlock(); return nil
         }
-        var fd = dup(root.fd)
+        var fd = fcntl(root.fd, F_DUPFD_CLOEXEC, 0)
         lock.unlock()
         guard fd >= 0 else { throw .last("dup", path) }
         var walked = "/" + root.components.joined(separator: "/")
@@ -90,7 +90,7 @@ public enum OutputRoots {
     }
 
     static func isUnderRoot(_ path: String) -> Bool {
-        guard let c = components(absolute(path)) else { return false }
+        let c = components(absolute(path))
         lock.lock(); defer { lock.unlock() }
         return roots.contains { c.starts(with: $0.components) }
     }
@@ -100,9 +100,14 @@ public enum OutputRoots {
         return FileManager.default.currentDirectoryPath + "/" + path
     }
 
-    /// The path's names; nil with a `..` (then it is not matched against any root).
-    private static func components(_ path: String) -> [Substring]? {
-        let parts = path.split(separator: "/").filter { $0 != "." }
-        return parts.contains("..") ? nil : parts
+    /// The path's names, `.` dropped and `..` taken lexically: only the user's part of a path can
+    /// hold one (`-o ../out`; cleanroom's own names below the root never do), and the root's
+    /// descriptor, not this spelling, is what gets written into.
+    private static func components(_ path: String) -> [Substring] {
+        var parts: [Substring] = []
+        for p in path.split(separator: "/") where p != "." {
+            if p == ".." { _ = parts.popLast() } else { parts.append(p) }
+        }
+        return parts
     }
 }
