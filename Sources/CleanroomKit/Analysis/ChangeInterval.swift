@@ -52,8 +52,46 @@ public enum ChangeInterval {
         guard changes.count >= count / 2 else { return est }
         changes.sort()
         let tail = expandedTail(n: min(bs.count, hs.count), confidence: confidence) * 100
-        est.ci = Statistics.percentile(sorted: changes, tail)...Statistics.percentile(sorted: changes, 100 - tail)
+        var ci = Statistics.percentile(sorted: changes, tail)...Statistics.percentile(sorted: changes, 100 - tail)
+        if let floor = smallSampleFloor(agg, base: bs, head: hs, baseValue: b, headValue: h, kind: kind, confidence: confidence) {
+            ci = min(ci.lowerBound, floor.lowerBound)...max(ci.upperBound, floor.upperBound)
+        }
+        est.ci = ci
         return est
+    }
+
+    /// With fewer than 5 values on a side no bootstrap interval reaches 95 %: resamples of 3 values
+    /// never leave their range, and the range of 3 values holds the population's median only 75 %
+    /// of the time (measured: 1–2 % false failures of A/A trials at repeat 3, bench/verdicts). So for
+    /// the median and the mean of such small samples the interval is at least the normal-theory
+    /// one: Welch's t interval of the difference of the aggregates (the median's standard error
+    /// taken as √(π/2) times the mean's, as for normal data), with Welch–Satterthwaite degrees of
+    /// freedom rounded down; relative to the base's aggregate for a relative change.
+    static func smallSampleFloor(_ agg: Aggregate, base: [Double], head: [Double], baseValue: Double, headValue: Double,
+                                 kind: ChangeKind, confidence: Double) -> ClosedRange<Double>? {
+        guard confidence == 0.95, min(base.count, head.count) < 5, base.count >= 2, head.count >= 2 else { return nil }
+        let scale: Double
+        switch agg {
+        case .median: scale = (Double.pi / 2).squareRoot()
+        case .mean: scale = 1
+        default: return nil
+        }
+        func varianceOfMean(_ xs: [Double]) -> Double {
+            let m = xs.reduce(0, +) / Double(xs.count)
+            return xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count - 1) / Double(xs.count)
+        }
+        let vb = varianceOfMean(base), vh = varianceOfMean(head)
+        guard vb + vh > 0 else { return nil }
+        let df = (vb + vh) * (vb + vh) / (vb * vb / Double(base.count - 1) + vh * vh / Double(head.count - 1))
+        let d = max(1, Int(df.rounded(.down)))
+        let half = (d <= t975.count ? t975[d - 1] : tApprox(d)) * scale * (vb + vh).squareRoot()
+        let diff = headValue - baseValue
+        switch kind {
+        case .absolute: return (diff - half)...(diff + half)
+        case .relative:
+            guard baseValue != 0 else { return nil }
+            return (diff - half) / abs(baseValue) * 100...(diff + half) / abs(baseValue) * 100
+        }
     }
 
     /// The tail probability (each side) of the **expanded percentile interval** (Hesterberg 2015,
