@@ -16,24 +16,29 @@ final class OutputTreeEscapeTests: EndToEndTestCase {
         (FileManager.default.enumerator(atPath: dir)?.allObjects as? [String] ?? []).sorted()
     }
 
-    func config(plant: String) -> [String: Any] {
-        E2E.config(
+    /// Runs a 3-run readonly workload whose first run moves `target` (inside out/) to `moved` and
+    /// plants a link to a fresh host directory in its place; checks that the plant happened and
+    /// that nothing reached the link's target. Returns the scratch dir and the result.
+    func attack(_ target: String, movedTo moved: String) throws -> (dir: String, result: E2E.Result) {
+        let dir = E2E.scratch(), victim = E2E.scratch()
+        let plant = "if [ ! -L \(target) ]; then mv \(target) \(moved) && ln -s \(victim) \(target); fi"
+        let config = E2E.config(
             workloads: [["name": "w", "cwd": ".", "sandbox": ["filesystem": "readonly"],
                          "command": ["sh", "-c", plant + "; echo '* * * * * root touch /tmp/pwned'"]]],
             slos: [["name": "Ran", "workload": "w", "objective": "max(wall_time) < 20s"]],
             defaults: ["repeat": 3, "warmup": 0, "noise": "off"])
+        try E2E.writeConfig(config, in: dir)
+        let r = try E2E.cleanroom(["run", "-c", "slo.json", "-o", "out"], in: dir)
+        XCTAssertEqual(contents(victim), [], "nothing may be written through the planted link\n\(r)")
+        let link = try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + target)
+        XCTAssertEqual(link, victim, "the plant happened (the attack was made)\n\(r)")
+        return (dir, r)
     }
 
     /// The first run swaps the workload's runs directory for a link to a host directory; the next
     /// run's directory would be made and written through it.
     func testALinkPlantedForTheNextRunIsRefusedNotFollowed() throws {
-        let dir = E2E.scratch(), victim = E2E.scratch()
-        let plant = "if [ ! -L out/runs/w ]; then mv out/runs/w out/runs-moved && ln -s \(victim) out/runs/w; fi"
-        try E2E.writeConfig(config(plant: plant), in: dir)
-        let r = try E2E.cleanroom(["run", "-c", "slo.json", "-o", "out"], in: dir)
-        XCTAssertEqual(contents(victim), [], "nothing may be written through the planted link\n\(r)")
-        let link = try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/out/runs/w")
-        XCTAssertEqual(link, victim, "the plant happened (the attack was made)\n\(r)")
+        let (dir, r) = try attack("out/runs/w", movedTo: "out/runs-moved")
         XCTAssertEqual(r.code, ExitStatus.environment, "a run whose outputs cannot be written is an error\n\(r)")
         XCTAssertTrue(r.err.contains("not following links") && r.err.contains("out/runs/w"), r.err)
         // The reports still land in the real output directory, whole.
@@ -46,12 +51,7 @@ final class OutputTreeEscapeTests: EndToEndTestCase {
     /// The first run swaps the whole output directory for a link: cleanroom goes on writing into
     /// the directory it opened before any run (now at its new name), never into the link's target.
     func testTheOutputDirectorySwappedForALinkKeepsItsFilesOutOfTheTarget() throws {
-        let dir = E2E.scratch(), victim = E2E.scratch()
-        let plant = "if [ ! -L out ]; then mv out out-moved && ln -s \(victim) out; fi"
-        try E2E.writeConfig(config(plant: plant), in: dir)
-        let r = try E2E.cleanroom(["run", "-c", "slo.json", "-o", "out"], in: dir)
-        XCTAssertEqual(contents(victim), [], "nothing may be written through the planted link\n\(r)")
-        XCTAssertEqual(try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/out"), victim, "\(r)")
+        let (dir, r) = try attack("out", movedTo: "out-moved")
         let moved = contents(dir + "/out-moved")
         for f in ["report.json", "report.html", "runs/w/1/stdout.txt", "runs/w/1/metrics.jsonl"] {
             XCTAssertTrue(moved.contains(f), "\(f) in \(moved)")
