@@ -81,7 +81,7 @@ void cs_setup_mounts(const struct cspawn_config *c) {
         struct stat made, found;
         if (c->metrics_fd >= 3 && (fstat(c->metrics_fd, &made) < 0 || fstat(metrics_fd, &found) < 0
                                    || made.st_dev != found.st_dev || made.st_ino != found.st_ino))
-            cs_fail(c, "metrics file is not the one made for the run (a link on its path?)", c->metrics_path, ELOOP);
+            cs_fail(c, "check metrics file", c->metrics_path, ELOOP);   /* not the file made for the run */
     }
     if (c->metrics_path && c->metrics_fd >= 3) close(c->metrics_fd);
     if (c->fs_mode == CSPAWN_FS_READONLY) {

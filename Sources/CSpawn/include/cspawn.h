@@ -78,7 +78,8 @@ struct cspawn_config {
                                       kept reachable and writable at the same path in every
                                       filesystem mode (bound back over a private /tmp, made writable
                                       under a read-only root). NULL: none */
-    int metrics_fd;                /* >= 0: that file, opened by the parent (O_PATH): the bind's source */
+    int metrics_fd;                /* >= 3: that file as the parent made it (O_PATH): what the child's
+                                      bind by path must be (same device and inode), else it fails */
     const void *seccomp_filter;    /* struct sock_filter[], NULL: no filter */
     unsigned short seccomp_len;
     int seccomp_listener;          /* 1: load with NEW_LISTENER and send the fd over notify_sock */

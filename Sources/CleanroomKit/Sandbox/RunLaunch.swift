@@ -21,7 +21,7 @@ extension Sandbox {
         var record = RunRecord(index: index, warmup: warmup, outcome: .error)
         record.output = OutputFiles(stdout: reportDir + "/stdout.txt", stderr: reportDir + "/stderr.txt", truncated: false)
         // Absolute and free of symlinks: the workload's cwd is not ours, and the child binds this path.
-        let metricsPath = req.metricsFile ? SysFS.realPath(req.outputDirectory) + "/metrics.jsonl" : nil
+        let metricsPath = req.metricsFile ? OutputRoots.realPath(req.outputDirectory) + "/metrics.jsonl" : nil
         let env = req.environment(metricsPath: metricsPath)
 
         // Refusals that are the workload's own fault: outcome `error`, nothing spawned.
@@ -172,8 +172,8 @@ extension Sandbox {
             // Never one planted at the name: whatever is there goes, O_EXCL refuses a new plant,
             // and under an output root no directory on the way is followed (OutputRoots).
             do { try SysFS.writeFile(mp, []) } catch { throw SandboxError.system(error) }
-            // The child binds this very file into the run's mounts, not whatever the path names
-            // by the time it runs (another run's workload may be changing the tree meanwhile).
+            // The child binds the file by path and first checks it is this very one (device and
+            // inode): another run's workload may be changing the tree meanwhile.
             metricsFD = try SysFS.openNoFollow(mp, flags: CSPAWN_O_PATH)
             pipes.own(metricsFD)
         }

@@ -16,7 +16,7 @@ import Glibc
 /// naming the path (exit 3), never a write elsewhere. Paths not under a registered root (tests'
 /// scratch directories, history) are written as before.
 public enum OutputRoots {
-    private struct Root { var components: [Substring]; var fd: Int32; var uses: Int }
+    private struct Root { var components: [Substring]; var fd: Int32; var uses: Int; var real: String }
     nonisolated(unsafe) private static var roots: [Root] = []
     private static let lock = NSLock()
 
@@ -25,11 +25,12 @@ public enum OutputRoots {
         try SysFS.makeDirectoriesFollowing(dir)
         let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw .last("open output directory", dir) }
+        let real = SysFS.realPath(absolute(dir))
         lock.lock(); defer { lock.unlock() }
-        for path in Set([absolute(dir), SysFS.realPath(absolute(dir))]) {
+        for path in Set([absolute(dir), real]) {
             let c = components(path)
             if let i = roots.firstIndex(where: { $0.components == c }) { roots[i].uses += 1; continue }
-            roots.append(Root(components: c, fd: fcntl(fd, F_DUPFD_CLOEXEC, 0), uses: 1))
+            roots.append(Root(components: c, fd: fcntl(fd, F_DUPFD_CLOEXEC, 0), uses: 1, real: real))
         }
         close(fd)
     }
@@ -49,9 +50,7 @@ public enum OutputRoots {
     static func openDirectory(_ path: String, create: Bool) throws(SystemFailure) -> Int32? {
         let c = components(absolute(path))
         lock.lock()
-        guard let root = roots.filter({ c.starts(with: $0.components) }).max(by: { $0.components.count < $1.components.count }) else {
-            lock.unlock(); return nil
-        }
+        guard let root = deepestRoot(c) else { lock.unlock(); return nil }
         var fd = fcntl(root.fd, F_DUPFD_CLOEXEC, 0)
         lock.unlock()
         guard fd >= 0 else { throw .last("dup", path) }
@@ -81,12 +80,30 @@ public enum OutputRoots {
         return (fd, name)
     }
 
+    /// The absolute path without links in it: for a path under a root, the root's real path as it
+    /// was when trusted plus the names below it, never realpath(3) of the path now (which follows
+    /// whatever a workload planted there); else realpath(3).
+    static func realPath(_ path: String) -> String {
+        let c = components(absolute(path))
+        lock.lock()
+        let root = deepestRoot(c)
+        lock.unlock()
+        guard let root else { return SysFS.realPath(path) }
+        let below = c.dropFirst(root.components.count)
+        return below.isEmpty ? root.real : root.real + "/" + below.joined(separator: "/")
+    }
+
     /// unlink(2) that never follows a link on the way to `path`.
     public static func unlink(_ path: String) {
         do {
             if let (fd, name) = try parent(of: path) { unlinkat(fd, name, 0); close(fd); return }
         } catch { return }   // a link planted on the way: nothing of ours is there to remove
         if !isUnderRoot(path) { Glibc.unlink(path) }
+    }
+
+    /// Call with `lock` held.
+    private static func deepestRoot(_ c: [Substring]) -> Root? {
+        roots.filter { c.starts(with: $0.components) }.max { $0.components.count < $1.components.count }
     }
 
     static func isUnderRoot(_ path: String) -> Bool {

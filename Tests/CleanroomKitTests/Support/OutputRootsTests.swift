@@ -31,6 +31,9 @@ final class OutputRootsTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("not following links"), "\(e)")
         }
         XCTAssertThrowsError(try SysFS.writeFile(root + "/runs/w/2/stdout.txt", Array("two".utf8)))
+        // The path handed to the run ($CLEANROOM_METRICS) is the root's, not the plant's target.
+        XCTAssertEqual(OutputRoots.realPath(root + "/runs/w/2"), SysFS.realPath(base) + "/out/runs/w/2")
+        XCTAssertEqual(SysFS.realPath(root + "/runs/w/2"), SysFS.realPath(base + "/victim"))
         XCTAssertThrowsError(try AtomicFile.write("x", to: root + "/runs/w/2/report.json"))
         try? FileManager.default.createSymbolicLink(atPath: base + "/out/runs/w/2/keep", withDestinationPath: "/dev/null")
         OutputRoots.unlink(root + "/runs/w/2/keep")    // through the link: not removed
