@@ -20,9 +20,10 @@ public enum OutputRoots {
     nonisolated(unsafe) private static var roots: [Root] = []
     private static let lock = NSLock()
 
-    /// Registers `dir` (created if missing) as an output root until the matching `release`.
+    /// Registers `dir`, an existing directory, as an output root until the matching `release`.
+    /// Nothing is created: making the directory is the command's business (and an Orchestrator
+    /// driven by a mock executor writes nothing at all).
     public static func trust(_ dir: String) throws(SystemFailure) {
-        try SysFS.makeDirectoriesFollowing(dir)
         let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw .last("open output directory", dir) }
         let real = SysFS.realPath(absolute(dir))

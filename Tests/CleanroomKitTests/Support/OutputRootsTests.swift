@@ -14,6 +14,7 @@ final class OutputRootsTests: XCTestCase {
         base = FileManager.default.temporaryDirectory.appendingPathComponent("outroots-\(getpid())-\(UUID().uuidString.prefix(6))").path
         try FileManager.default.createDirectory(atPath: base + "/sub", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: base + "/victim", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: base + "/out", withIntermediateDirectories: true)
     }
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: base) }
@@ -42,6 +43,11 @@ final class OutputRootsTests: XCTestCase {
         // Reports at the root itself: written, by rename in the root's directory.
         try AtomicFile.write("{}", to: root + "/report.json")
         XCTAssertEqual(try String(contentsOfFile: base + "/out/report.json", encoding: .utf8), "{}")
+    }
+
+    func testARootMustExistAndIsNotCreated() {
+        XCTAssertThrowsError(try OutputRoots.trust(base + "/missing"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/missing"))
     }
 
     func testAfterReleaseAndOutsideRootsPathsAreWrittenAsGiven() throws {
