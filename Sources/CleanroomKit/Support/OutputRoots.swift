@@ -36,10 +36,14 @@ public enum OutputRoots {
         close(fd)
     }
 
+    /// Found by the spelling `trust` was given and its real path as recorded then: realpath(3)
+    /// now would follow a link a workload put in place of the directory, and the root would stay.
     public static func release(_ dir: String) {
+        let c = components(absolute(dir))
         lock.lock(); defer { lock.unlock() }
-        for path in Set([absolute(dir), SysFS.realPath(absolute(dir))]) {
-            guard let i = roots.firstIndex(where: { $0.components == components(path) }) else { continue }
+        guard let real = roots.first(where: { $0.components == c })?.real else { return }
+        let mine = [c, components(real)]   // the entries `trust` counted this call in
+        for i in roots.indices.reversed() where mine.contains(roots[i].components) {
             roots[i].uses -= 1
             if roots[i].uses == 0 { close(roots[i].fd); roots.remove(at: i) }
         }
