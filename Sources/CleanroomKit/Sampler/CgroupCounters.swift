@@ -13,6 +13,9 @@ public struct CgroupCounters {
         case memoryPeak, memoryNow
         /// Anonymous memory of the group now (memory.stat), sampled for `anon_peak`.
         case anonNow
+        /// Page faults of the group's processes so far (memory.stat): the sampler walks the
+        /// processes' memory again only after this moved or the process count rose.
+        case faultsNow
         case diskRead, diskWrite
         case pidsPeak, pidsNow
         case cpuPressure, memoryPressure, ioPressure
@@ -21,7 +24,7 @@ public struct CgroupCounters {
         /// Counters that accumulate from the cgroup's creation: figures are end − start.
         var isCumulative: Bool {
             switch self {
-            case .memoryPeak, .memoryNow, .anonNow, .pidsPeak, .pidsNow: return false
+            case .memoryPeak, .memoryNow, .anonNow, .faultsNow, .pidsPeak, .pidsNow: return false
             default: return true
             }
         }
@@ -41,7 +44,7 @@ public struct CgroupCounters {
             case .cpuPressure: return .cpuPressure
             case .memoryPressure: return .memoryPressure
             case .ioPressure: return .ioPressure
-            case .memoryNow, .anonNow, .pidsNow, .oomKills: return nil
+            case .memoryNow, .anonNow, .faultsNow, .pidsNow, .oomKills: return nil
             }
         }
     }
@@ -139,6 +142,7 @@ public struct CgroupCounters {
             table[.oomKills] = .counter(Spec(path: d + "/memory.oom_control", parse: { KernelText.keyed($0, "oom_kill") },
                                              scale: 1, source: "cgroup v1 memory.oom_control oom_kill"))
             table[.anonNow] = MemoryStat.anonSpec(v1Dir: d)
+            table[.faultsNow] = MemoryStat.faultsSpec(v1Dir: d)
         } else if let u = unified, SysFS.exists(u + "/memory.current") {
             table[.memoryNow] = .counter(Spec(path: u + "/memory.current", parse: KernelText.single, scale: 1,
                                               source: "\(label) memory.current"))
@@ -148,11 +152,12 @@ public struct CgroupCounters {
             table[.oomKills] = .counter(Spec(path: u + "/memory.events", parse: { KernelText.keyed($0, "oom_kill") },
                                              scale: 1, source: "\(label) memory.events oom_kill"))
             table[.anonNow] = MemoryStat.anonSpec(v2Dir: u, label: label)
+            table[.faultsNow] = MemoryStat.faultsSpec(v2Dir: u, label: label)
         } else {
             let why = paths.mode == .v2 ? "the memory controller is not enabled for the run's cgroup"
                                         : "no v1 memory controller group for the run"
             table[.memoryPeak] = .absent(why); table[.memoryNow] = .absent(why); table[.oomKills] = .absent(why)
-            table[.anonNow] = .absent(why)
+            table[.anonNow] = .absent(why); table[.faultsNow] = .absent(why)
         }
 
         // Disk: bytes that reached the block layer on behalf of the cgroup.

@@ -24,6 +24,25 @@ enum MemoryStat {
         return .absent("\(path) has neither total_rss nor rss")
     }
 
+    /// Page faults taken by the group's processes (v2 `pgfault`, v1 `total_pgfault`): every page
+    /// that becomes resident in a process's page tables takes a fault (populate and GUP go through
+    /// the fault handler too), so while this stands still and the process count does not rise, the
+    /// tree's summed Pss cannot have grown — and its walk (the sampler's dearest read) can wait.
+    /// The kernel folds these per-CPU counts into memory.stat when enough piled up or every 2 s.
+    static func faultsSpec(v2Dir dir: String, label: String) -> CgroupCounters.Resolved {
+        faultsSpec(path: dir + "/memory.stat", key: "pgfault", source: "\(label) memory.stat pgfault")
+    }
+
+    static func faultsSpec(v1Dir dir: String) -> CgroupCounters.Resolved {
+        faultsSpec(path: dir + "/memory.stat", key: "total_pgfault", source: "cgroup v1 memory.stat total_pgfault")
+    }
+
+    private static func faultsSpec(path: String, key: StaticString, source: String) -> CgroupCounters.Resolved {
+        let parse: (KernelText.Bytes) -> Int64? = { KernelText.keyed($0, key) }
+        guard SysFS.read(path, parse) != nil else { return .absent("\(path) has no \(key) line") }
+        return .counter(.init(path: path, parse: parse, scale: 1, source: source))
+    }
+
     /// cgroup v2 `memory.stat` `anon` (bytes). `anon_thp` and `file` are other words: `keyed`
     /// matches whole words only.
     static func anonV2(_ b: KernelText.Bytes) -> Int64? { KernelText.keyed(b, "anon") }

@@ -6,9 +6,9 @@ import Glibc
 /// Bytes through the run's own network namespace (`network: none` gives it one with only `lo`).
 ///
 /// The sampler thread joins that namespace with setns(2) as soon as the run's process is in it,
-/// and reads `/proc/thread-self/net/dev`: the thread then holds the namespace alive, so the
-/// final figure is read after the workload exited, whatever the teardown order. If setns is
-/// refused (no CAP_SYS_ADMIN), it reads `/proc/PID/net/dev` of the run's process instead, each
+/// and reads `/proc/thread-self/net/dev` once, at the end: the thread holds the namespace alive,
+/// so the final figure is read after the workload exited, whatever the teardown order. If setns
+/// is refused (no CAP_SYS_ADMIN), it reads `/proc/PID/net/dev` of the run's process instead, each
 /// sample, keeping the last value that could be read.
 ///
 /// Semantics: the sum over every interface of the namespace of received (`net_rx_bytes`) and
@@ -43,8 +43,9 @@ final class NetCounter {
         hostInode = stat("/proc/self/ns/net", &st) == 0 ? UInt64(st.st_ino) : 0
     }
 
-    /// Tries to reach the run's namespace (once it exists) and reads its counters.
-    func poll() {
+    /// Tries to reach the run's namespace (once it exists) and, from outside it, reads its
+    /// counters (`final`: read them in any case).
+    func poll(final: Bool = false) {
         switch state {
         case .waiting:
             let fd = netnsFD >= 0 ? netnsFD : open("/proc/\(pid)/ns/net", O_RDONLY | O_CLOEXEC)
@@ -69,8 +70,10 @@ final class NetCounter {
                 state = .failed("the run's network namespace could not be read")
                 return
             }
-            poll()
-        case .joined(let f), .peeking(let f):
+            poll(final: final)
+        case .joined(let f):
+            if final, let v = f.read(KernelText.netDev) { last = v }
+        case .peeking(let f):
             if let v = f.read(KernelText.netDev) { last = v }
         case .failed:
             break
@@ -79,7 +82,7 @@ final class NetCounter {
 
     /// The final figures (call after the workload exited, from the sampler thread).
     func finish(into f: inout Figures) {
-        poll()
+        poll(final: true)
         switch state {
         case .joined:
             if let v = last {

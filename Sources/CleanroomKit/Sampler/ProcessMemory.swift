@@ -13,7 +13,9 @@ import Glibc
 ///
 /// smaps_rollup walks the page tables of each process, so its cost grows with the tree's
 /// memory; a walk is timed and the next one is scheduled so that walking stays under
-/// `cpuBudget` of one core (at most once per sampling interval).
+/// `cpuBudget` of one core (at most once per sampling interval). With cgroups the sampler also
+/// skips walks while the group's page-fault count stands still and its process count does not rise
+/// (`MemoryStat.faultsSpec`): a tree that settled is not walked again until it moves.
 final class ProcessMemory {
     struct Peaks {
         /// Highest summed Pss of a walk, KiB (nil: no walk read a process).
@@ -37,6 +39,9 @@ final class ProcessMemory {
     private var pids: [Int32] = []
     private(set) var peaks = Peaks()
     private var nextWalk: UInt64 = 0
+    /// The counter whose moves (with the process count's) call for a walk, for `sources`
+    /// ("cgroup v1 memory.stat total_pgfault"); nil: walks paced by their cost alone.
+    var walkGate: String?
 
     /// The sandbox's PID-1 init when the root is one: a fork of cleanroom that never exec'd, whose
     /// resident set is cleanroom's own pages (7 MiB of VmHWM for a run of `sleep`), not the
@@ -57,11 +62,11 @@ final class ProcessMemory {
         pids.reserveCapacity(256)
     }
 
-    /// Walks the tree if the budget allows at `now` (CLOCK_MONOTONIC ns); `force` walks anyway.
-    /// Whether it walked.
+    /// Walks the tree if something `changed` since the last walk and the budget allows at `now`
+    /// (CLOCK_MONOTONIC ns); `force` walks anyway. Whether it walked.
     @discardableResult
-    func maybeWalk(now: UInt64, interval: Double, force: Bool = false) -> Bool {
-        guard force || now >= nextWalk else { return false }
+    func maybeWalk(now: UInt64, interval: Double, force: Bool = false, changed: Bool = true) -> Bool {
+        guard force || (changed && now >= nextWalk) else { return false }
         let before = Sampler.threadCPU()
         walk()
         let cost = Sampler.threadCPU() - before
@@ -119,8 +124,9 @@ final class ProcessMemory {
     /// The figures of the walks so far: rss_peak and max_rss with their sources.
     func figures(into f: inout Figures, what: String) {
         let what = what + (excluded != nil ? " (the sandbox's init, a fork of cleanroom, not counted)" : "")
+        let gate = walkGate.map { "taken when \($0) moved or the process count rose, " } ?? ""
         let rate = peaks.walks > 0 ? " (\(peaks.walks) walks, \(Int((peaks.cost / Double(peaks.walks) * 1e6).rounded())) µs CPU each, "
-            + "paced to stay under \(Int(Self.cpuBudget * 100)) % of a core)" : ""
+            + gate + "paced to stay under \(Int(Self.cpuBudget * 100)) % of a core)" : ""
         if let p = peaks.pssKiB {
             f.set(.rssPeak, Double(p) * 1024, source: "peak of Pss summed over \(what) (/proc/PID/smaps_rollup)" + rate)
         } else {

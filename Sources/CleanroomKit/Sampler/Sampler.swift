@@ -128,7 +128,11 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         let cpuFile = cpuSpec.flatMap { KeptFile($0.path) }
         let memFile = memSpec.flatMap { KeptFile($0.path) }
         let pidsFile = pidsSpec.flatMap { KeptFile($0.path) }
-        let anonFile = anonSpec.flatMap { KeptFile($0.path, capacity: 8192) }
+        let faultsSpec = counters[.faultsNow].spec
+        // anon and the fault count are lines of the same memory.stat: one read a tick.
+        let statPath = anonSpec?.path ?? faultsSpec?.path
+        let statFile = statPath.flatMap { KeptFile($0, capacity: 8192) }
+        let faultsParse = faultsSpec.flatMap { $0.path == statPath ? $0.parse : nil }
         let wantIO = counters[.diskRead].spec == nil
         let wantHWM = counters[.memoryPeak].spec == nil
         let needTree = cpuFile == nil || memFile == nil || wantIO || wantHWM
@@ -157,7 +161,30 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
             if let t = t, t.count > 0 || t.cpuTicks > 0 { return Double(t.cpuTicks) / hz }
             return nil
         }
-        func readAnon() { if let f = anonFile, let a = f.read(anonParse) { maxAnon = max(maxAnon, a) } }
+        // What the processes' memory walk waits on (ProcessMemory.maybeWalk's `changed`): the
+        // group's page-fault count moved or its process count rose since the last walk. Summed
+        // Pss grows only through a fault (a page mapped) or a fork (a page shared with processes
+        // outside the run: t of n mappers in the run hold t/n of it, t+1 of n+1 hold more); an
+        // exit (t−1 of n−1 ≤ t/n) or a shrinking charge cannot raise it. Without a fault count (no
+        // memory.stat, mode none) every tick counts as a change: walks paced by their cost alone.
+        processMemory.walkGate = faultsParse == nil ? nil : faultsSpec?.source
+        var now: (faults: Int64?, pids: Int64?) = (nil, nil)
+        var atLastWalk = now
+        func readMemoryStat() {
+            guard let f = statFile else { return }
+            _ = f.read { b -> Bool? in
+                if anonSpec != nil, let a = anonParse(b) { maxAnon = max(maxAnon, a) }
+                now.faults = faultsParse?(b)
+                return true
+            }
+        }
+        func walkIfChanged(at t: UInt64, force: Bool = false) -> Bool {
+            let changed = now.faults == nil || now.faults != atLastWalk.faults
+                || now.pids.map { p in atLastWalk.pids.map { p > $0 } ?? true } == true
+            guard processMemory.maybeWalk(now: t, interval: interval, force: force, changed: changed) else { return false }
+            atLastWalk = now
+            return true
+        }
 
         let startNanos = UInt64(Monotonic.nowNS)
         let firstT = Double(Int64(startNanos) - Int64(origin)) / 1e9
@@ -165,8 +192,8 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         if let t = tree { totals = t.sample() }
         var prevCPU = cpuNow(tree == nil ? nil : totals)
         net?.poll()
-        readAnon()
-        processMemory.maybeWalk(now: startNanos, interval: interval)
+        readMemoryStat()
+        _ = walkIfChanged(at: startNanos, force: true)
 
         var cadence = Cadence(start: startNanos, step: UInt64(interval * 1e9))
         while true {
@@ -191,13 +218,14 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
             } else if memFile == nil, tree != nil {
                 mem.append(Double(totals.rssPages) * pageSize); memT.append(tSec)
             }
-            if let f = pidsFile, let p = f.read(KernelText.single) {
+            now.pids = pidsFile?.read(KernelText.single)
+            if let p = now.pids {
                 maxPids = max(maxPids, p)
             } else if pidsFile == nil, tree != nil {
                 maxPids = max(maxPids, Int64(totals.count))
             }
-            readAnon()
-            if processMemory.maybeWalk(now: tNanos, interval: interval) { onMemoryWalk?(processMemory.peaks.walks) }
+            readMemoryStat()
+            if walkIfChanged(at: tNanos) { onMemoryWalk?(processMemory.peaks.walks) }
             net?.poll()
             onSample?(ts.count)
         }
@@ -205,8 +233,8 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         // Final reads on this thread: the tree (a zombie root still answers) and the network
         // namespace this thread may have joined.
         if let t = tree { totals = t.sample() }
-        readAnon()
-        processMemory.maybeWalk(now: UInt64(Monotonic.nowNS), interval: interval, force: true)
+        readMemoryStat()
+        _ = walkIfChanged(at: UInt64(Monotonic.nowNS), force: true)
         var netFigures = Figures(), sampled = Figures(), proc = Figures()
         let intervalText = Units.format(interval, .duration)
         let missed = cadence.missed

@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import CleanroomKit
+
+/// The sampler's walks of the processes' memory (rss_peak, max_rss) are its dearest reads; with
+/// cgroups they wait for the group's page-fault or process count to move. Against the real kernel:
+/// a tree that stands still is not walked, and memory that only faults reveal — a file whose pages
+/// are charged to another cgroup, so the run's charge does not move — is still walked and counted.
+final class MemoryWalkGateTests: XCTestCase {
+    private let MiB = 1_048_576.0
+
+    func testASettledTreeIsWalkedAgainOnlyOnceItFaults() throws {
+        guard let layout = Layout.withCgroups.first(where: { $0.hasController("memory") }) else {
+            throw XCTSkip("needs a cgroup layout with the memory controller (root)")
+        }
+        let dir = SandboxTest.scratch()
+        let file = dir + "/50mib", settled = dir + "/settled", fifo = dir + "/fifo"
+        let ready = dir + "/ready", go = dir + "/go"
+        var bytes = [UInt8](repeating: 0, count: 50 << 20)
+        for i in stride(from: 0, to: bytes.count, by: 4096) { bytes[i] = UInt8(truncatingIfNeeded: i >> 12) | 1 }
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        _ = try Data(contentsOf: URL(fileURLWithPath: file))   // in the page cache, charged to this process's group
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let fixture = try TestFixtures.binary("map_file_anon")
+        // 20 sleepers, then still (blocked opening the FIFO), then the file mapped (and 1 MiB of anon).
+        let script = """
+            pids=; for i in $(seq 20); do sleep 60 & pids="$pids $!"; done
+            : > settled; read x < fifo
+            \(fixture) \(file) 1 ready go; kill $pids
+            """
+        let req = SandboxTest.request(["/bin/sh", "-c", script], cwd: dir,
+                                      settings: SandboxSettings(network: .host), timeout: 90)
+        let observer = TunableObserver(interval: 0.05)
+        let record = ThreadBox<RunRecord>(), runError = ThreadBox<Error>()
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            do { record.value = try Sandbox.run(req, observer: observer, host: layout.host) } catch { runError.value = error }
+            done.signal()
+        }.start()
+        func waitFor(_ path: String) {
+            var waited = 0
+            while access(path, F_OK) != 0 && waited < 30_000 { usleep(10_000); waited += 10 }
+            XCTAssertEqual(access(path, F_OK), 0, "\(path) never appeared")
+        }
+        waitFor(settled)
+        // The kernel folds per-CPU event counts into memory.stat at least every 2 s: faults taken
+        // while the tree grew may show that late. After that the tree is still.
+        usleep(2_500_000)
+        let walksSettled = observer.memoryWalks
+        usleep(1_500_000)
+        let walksStill = observer.memoryWalks
+        XCTAssertEqual(walksStill, walksSettled, "walked a tree that stood still for 1.5 s")
+
+        let w = open(fifo, O_WRONLY)
+        XCTAssertGreaterThanOrEqual(w, 0)
+        _ = write(w, "x\n", 2); close(w)
+        waitFor(ready)
+        var waited = 0
+        while observer.memoryWalks <= walksStill && waited < 60_000 { usleep(10_000); waited += 10 }
+        XCTAssertGreaterThan(observer.memoryWalks, walksStill, "the file's faults did not call for a walk")
+        FileManager.default.createFile(atPath: go, contents: nil)
+        done.wait()
+        if let e = runError.value { throw e }
+        let r = try XCTUnwrap(record.value)
+        let result = try XCTUnwrap(observer.result)
+        let describe = "rss_peak=\(r.metrics["rss_peak"] ?? -1) memory_peak=\(r.metrics["memory_peak"] ?? -1) "
+            + "walks=\(result.memoryWalks) \(r.sources["rss_peak"] ?? "") | \(r.unmeasured)"
+        // The 50 MiB are in the run's Pss but not in its charge: only the fault count moved.
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(r.metrics["rss_peak"], describe), 50 * MiB, describe)
+        XCTAssertLessThan(try XCTUnwrap(r.metrics["memory_peak"], describe), 50 * MiB, describe)
+        XCTAssertTrue(r.sources["rss_peak"]?.contains("pgfault moved or the process count rose") == true, describe)
+        // Paced by cost alone, the still 1.5 s would have held walks: the gate is what kept them out.
+        let perWalk = result.memoryWalkCPUTime / Double(max(1, result.memoryWalks))
+        XCTAssertLessThan(perWalk / ProcessMemory.cpuBudget, 0.75, "walks too dear for the still window to prove anything: \(describe)")
+        print(String(format: "walk gate (%@): %d walks in the run, %d in the 1.5 s still, %.0f µs each; rss_peak %.1f MiB, memory_peak %.1f MiB",
+                     layout.name, result.memoryWalks, walksStill - walksSettled, perWalk * 1e6, r.metrics["rss_peak"]! / MiB, r.metrics["memory_peak"]! / MiB))
+    }
+}
