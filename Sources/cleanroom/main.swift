@@ -55,8 +55,12 @@ func stdoutDelivered() -> Bool {
 
 // swift-argument-parser exits 64 (EX_USAGE) on a usage error; the contract says 2.
 do {
-    var command = try Cleanroom.parseAsRoot()
-    try command.run()
+    if let exec = ExecInvocation.fastPath(CommandLine.arguments) {
+        try exec.run()   // `exec -- COMMAND …` with no option: no command tree to build
+    } else {
+        var command = try Cleanroom.parseAsRoot()
+        try command.run()
+    }
     if !stdoutDelivered() { exit(ExitStatus.environment) }
 } catch {
     if error is StandardStreamError {

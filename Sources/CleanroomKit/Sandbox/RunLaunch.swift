@@ -120,7 +120,7 @@ extension Sandbox {
         let req = request
         let devices: [BlockDevice]
         if backend is CgroupV1Backend {
-            devices = BlockDevice.writable(cwd: req.cwd)
+            devices = BlockDevice.writableKept(cwd: req.cwd)
         } else if req.limits.diskReadRate != nil || req.limits.diskWriteRate != nil {
             devices = BlockDevice.holding(req.cwd).0.map { [$0] } ?? []
         } else {

@@ -45,6 +45,24 @@ final class ExecCommandTests: XCTestCase {
         SandboxTest.assertNothingLeft()
     }
 
+    /// `exec -- COMMAND` and `exec COMMAND` with no option skip ArgumentParser (main.swift's fast
+    /// path); with an option given (here the default spelled out) it parses them. Same run either way.
+    func testTheOptionlessFormsBehaveAsTheParsedOne() throws {
+        let script = ["sh", "-c", "echo out; echo err >&2; exit 7"]
+        for args in [["--"] + script, script, ["--network", "none", "--"] + script] {
+            let (code, out, err) = try exec(args)
+            XCTAssertEqual(code, 7, "\(args)")
+            XCTAssertEqual(out, "out\n", "\(args)")
+            XCTAssertTrue(err.hasPrefix("err\ncleanroom: failed · exit 7 · wall_time "), "\(args): \(err)")
+        }
+        // A leading option-looking word is never a program: ArgumentParser (or our hint) answers.
+        let (code, _, err) = try exec(["--memroy", "1GiB", "--", "true"])
+        XCTAssertEqual(code, 2)
+        XCTAssertTrue(err.contains("--memory"), err)
+        XCTAssertEqual(try exec(["--"]).0, 2, "no command")
+        SandboxTest.assertNothingLeft()
+    }
+
     func testSIGINTTearsDownAndExits130() throws {
         let marker = "cleanroom-sigint-\(UUID().uuidString.prefix(8))"
         let p = Process()
