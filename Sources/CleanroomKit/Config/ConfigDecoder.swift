@@ -100,11 +100,11 @@ final class ConfigDecoder {
             report(path, node, "expected a string, found \(node.kindName)", hint: hint)
             return nil
         }
-        if s.contains("\0") {
+        if s.utf8.contains(0) {
             report(path, node, "contains a NUL byte (\\u0000)", hint: "names, paths and commands are C strings to the kernel: remove it")
             return nil
         }
-        if nonEmpty, s.trimmingCharacters(in: .whitespaces).isEmpty {
+        if nonEmpty, s.isBlank {
             report(path, node, "must not be empty", hint: example)
             return nil
         }
@@ -129,7 +129,7 @@ final class ConfigDecoder {
             }
             return n
         case .string(let s, _):
-            let hint = Int(s.trimmingCharacters(in: .whitespaces)).map { "write \($0) without quotes" } ?? "e.g. \(range.lowerBound)"
+            let hint = Int(s.trimmingBlanks).map { "write \($0) without quotes" } ?? "e.g. \(range.lowerBound)"
             report(path, node, "expected \(what), found a string", hint: hint)
             return nil
         default:
@@ -231,7 +231,7 @@ final class ConfigDecoder {
             switch item.value {
             case .string(let s, _):
                 if i == 0, s.isEmpty { report(p, item, "the program name is empty", hint: "e.g. \"swift\""); ok = false }
-                if s.contains("\0") {
+                if s.utf8.contains(0) {
                     // execve would stop at it and run a different argv than the one reported.
                     report(p, item, "contains a NUL byte (\\u0000), which the kernel cannot pass in an argument",
                            hint: "remove it; to pass binary data, use a file or an environment variable holding base64")
@@ -257,14 +257,14 @@ final class ConfigDecoder {
         var ok = true
         for m in members {
             let p = join(path, m.key)
-            if m.key.isEmpty || m.key.contains("=") || m.key.contains("\0") {
+            if m.key.isEmpty || m.key.utf8.contains(UInt8(ascii: "=")) || m.key.utf8.contains(0) {
                 report(p, at: m.keyPosition, "invalid environment variable name \"\(m.key)\"", hint: "names cannot be empty or contain '='")
                 ok = false
                 continue
             }
             switch m.value.value {
             case .string(let s, _):
-                if s.contains("\0") { report(p, m.value, "value contains a NUL byte (\\u0000)", hint: "environment values are C strings to the kernel: remove it"); ok = false }
+                if s.utf8.contains(0) { report(p, m.value, "value contains a NUL byte (\\u0000)", hint: "environment values are C strings to the kernel: remove it"); ok = false }
                 out[m.key] = s
             case .number(_, let raw):
                 report(p, m.value, "environment values must be strings", hint: "write \"\(raw)\""); ok = false

@@ -44,23 +44,26 @@ public enum ExecFlags {
             let key = String(e[..<eq]), value = String(e[e.index(after: eq)...])
             if let i = envIndex[key] { envPairs[i].1 = value } else { envIndex[key] = envPairs.count; envPairs.append((key, value)) }
         }
-        var workload: [String: Any] = ["name": "exec", "command": command, "timeout": NSNull()]
+        var workload: [String: Value] = ["name": .string("exec"), "command": .strings(command), "timeout": .null]
+        func object(_ key: String) -> [String: Value] {
+            if case .object(let o)? = workload[key] { return o } else { return [:] }
+        }
         for f in flags {
             guard let k = keys[f.name] else { continue }
-            let value: Any = k.numeric && isJSONNumber(f.value) ? RawNumber(text: f.value) : f.value
+            let value: Value = k.numeric && isJSONNumber(f.value) ? .number(f.value) : .string(f.value)
             if k.path.count == 1 { workload[k.path[0]] = value } else {
-                var inner = workload[k.path[0]] as? [String: Any] ?? [:]
+                var inner = object(k.path[0])
                 inner[k.path[1]] = value
-                workload[k.path[0]] = inner
+                workload[k.path[0]] = .object(inner)
             }
         }
-        if !envPairs.isEmpty { workload["env"] = envPairs }
+        if !envPairs.isEmpty { workload["env"] = .pairs(envPairs) }
         if !capAdd.isEmpty {
-            var inner = workload["sandbox"] as? [String: Any] ?? [:]
-            inner["capabilities"] = capAdd
-            workload["sandbox"] = inner
+            var inner = object("sandbox")
+            inner["capabilities"] = .strings(capAdd)
+            workload["sandbox"] = .object(inner)
         }
-        let text = "{\"version\": 1, \"workloads\": [" + json(workload) + "]}"
+        let text = "{\"version\": 1, \"workloads\": [" + json(.object(workload)) + "]}"
         switch ConfigLoader.load(data: Data(text.utf8), path: "exec", baseDirectory: baseDirectory) {
         case .success(let plan) where problems.isEmpty:
             return .success(plan.workloads[0])
@@ -97,23 +100,48 @@ public enum ExecFlags {
 
     /// RFC 8259's number grammar: what may go into the JSON text unquoted.
     static func isJSONNumber(_ s: String) -> Bool {
-        s.range(of: #"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"#, options: .regularExpression) != nil
+        var rest = Substring(s).utf8[...]
+        func isDigit(_ c: UInt8?) -> Bool { c.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? false }
+        func digits() -> Int { var n = 0; while isDigit(rest.first) { rest.removeFirst(); n += 1 }; return n }
+        if rest.first == UInt8(ascii: "-") { rest.removeFirst() }
+        guard isDigit(rest.first) else { return false }
+        if rest.first == UInt8(ascii: "0") { rest.removeFirst() } else { _ = digits() }
+        if rest.first == UInt8(ascii: ".") {
+            rest.removeFirst()
+            guard digits() > 0 else { return false }
+        }
+        if rest.first == UInt8(ascii: "e") || rest.first == UInt8(ascii: "E") {
+            rest.removeFirst()
+            if rest.first == UInt8(ascii: "+") || rest.first == UInt8(ascii: "-") { rest.removeFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return rest.isEmpty
     }
 
-    struct RawNumber { var text: String }
+    /// A value of the synthetic config, as `json` writes it. Not `Any`: casts from `Any` look
+    /// protocol conformances up at run time, a scan of the whole binary's table at each first use
+    /// (docs/BENCHMARKS.md) — on the path of every `cleanroom exec`.
+    enum Value {
+        /// RFC 8259 number text, written bare.
+        case number(String)
+        case string(String)
+        case strings([String])
+        /// env: in the order typed, repeated keys kept, so the config's own checks see them.
+        case pairs([(String, String)])
+        case object([String: Value])
+        case null
+    }
 
-    static func json(_ v: Any) -> String {
+    static func json(_ v: Value) -> String {
         switch v {
-        case let n as RawNumber: return n.text
-        case is NSNull: return "null"
-        case let s as String: return ConfigErrors.jsonString(s)
-        case let a as [String]: return "[" + a.map(ConfigErrors.jsonString).joined(separator: ", ") + "]"
-        // env keeps its order and any repeated key, so the config's own checks see what was typed.
-        case let pairs as [(String, String)]:
+        case .number(let text): return text
+        case .null: return "null"
+        case .string(let s): return ConfigErrors.jsonString(s)
+        case .strings(let a): return "[" + a.map(ConfigErrors.jsonString).joined(separator: ", ") + "]"
+        case .pairs(let pairs):
             return "{" + pairs.map { ConfigErrors.jsonString($0.0) + ": " + ConfigErrors.jsonString($0.1) }.joined(separator: ", ") + "}"
-        case let o as [String: Any]:
+        case .object(let o):
             return "{" + o.sorted { $0.key < $1.key }.map { ConfigErrors.jsonString($0.key) + ": " + json($0.value) }.joined(separator: ", ") + "}"
-        default: return "null"
         }
     }
 }

@@ -55,7 +55,7 @@ public enum Units {
 
     /// Parses a quantity; the unit decides the dimension.
     public static func parse(_ raw: String) throws -> Quantity {
-        let text = raw.trimmingCharacters(in: .whitespaces)
+        let text = raw.trimmingBlanks
         let chars = Array(text)
         var i = 0
         if i < chars.count, chars[i] == "+" || chars[i] == "-" { i += 1 }

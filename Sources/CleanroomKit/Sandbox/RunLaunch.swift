@@ -82,7 +82,7 @@ extension Sandbox {
             netnsFD = open("/proc/\(pid)/ns/net", O_RDONLY | O_CLOEXEC)
             pipes.own(netnsFD)
         }
-        defer { Sandbox.registryLock.lock(); Sandbox.live[ObjectIdentifier(self)] = nil; Sandbox.registryLock.unlock() }
+        defer { Sandbox.registryLock.lock(); Sandbox.live.removeAll { $0 === self }; Sandbox.registryLock.unlock() }
 
         // Services start at the gate: the init has made the namespaces, mounts and `lo`, and waits.
         let services = zip(req.services, groups.services).map { RunService(plan: $0, group: $1, outputLimit: req.outputLimit) }
@@ -222,7 +222,7 @@ extension Sandbox {
     func register(pid: pid_t, group: CgroupGroup) {
         stateLock.lock(); self.group = group; self.rootPID = pid; stateLock.unlock()
         Sandbox.registryLock.lock()
-        Sandbox.live[ObjectIdentifier(self)] = self
+        Sandbox.live.append(self)
         let missedTeardown = Sandbox.generation != bornIn
         Sandbox.registryLock.unlock()
         if missedTeardown { interrupt() }

@@ -44,7 +44,7 @@ public final class Sandbox {
         registryLock.lock()
         // Runs still setting up (not registered yet) see the new generation when they register.
         generation += 1
-        let runs = Array(live.values)
+        let runs = live
         registryLock.unlock()
         for r in runs { r.interrupt() }
     }
@@ -62,7 +62,9 @@ public final class Sandbox {
     // MARK: registry
 
     static let registryLock = NSLock()
-    nonisolated(unsafe) static var live: [ObjectIdentifier: Sandbox] = [:]
+    // An array, not a dictionary by ObjectIdentifier: a few entries at most, and a Dictionary's
+    // first use looks its key's Hashable conformance up at run time (a scan of the binary's table).
+    nonisolated(unsafe) static var live: [Sandbox] = []
     nonisolated(unsafe) static var swept = false
     nonisolated(unsafe) static var generation = 0
 

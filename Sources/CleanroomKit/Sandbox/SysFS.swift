@@ -140,7 +140,9 @@ enum SysFS {
     static func makeDirectoriesFollowing(_ path: String) throws(SystemFailure) {
         var prefix = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
-            prefix += "/" + part
+            // String + String: `+ Substring` is the generic append, whose witness lookup at run
+            // time scans the binary's conformance table on every run's first call.
+            prefix += "/" + String(part)
             if Glibc.mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw .last("mkdir", prefix) }
         }
         guard isDirectory(path) else { throw SystemFailure("mkdir", path, errno: ENOTDIR) }
