@@ -96,6 +96,10 @@ x mem -- ./bin/fork_alloc 4 50 500
 assert "memory_peak: 4 children x 50 MiB = the whole tree (200-216 MiB)" $out/mem.json \
   'd["outcome"] == "ok" and 200*MiB <= m["memory_peak"] <= 216*MiB'
 assert "pids_peak: 5 processes of fork_alloc" $out/mem.json 'm["pids_peak"] >= 5'
+# rss_peak's walks wait on memory.stat pgfault (v2's name): still for 1 s, then 40 MiB touched.
+x walkgate -- sh -c 'sleep 1; exec ./bin/alloc_mib 40 500'
+assert "rss_peak: walked after a still second, on cgroup v2 memory.stat pgfault (>= 40 MiB)" $out/walkgate.json \
+  'm["rss_peak"] >= 40*MiB and "memory.stat pgfault moved" in d["sources"]["rss_peak"]'
 
 x pids --pids 32 --timeout 5s -- ./bin/forkbomb
 assert "pids: fork bomb held at pids_peak 32, ended by the timeout" $out/pids.json \
