@@ -30,6 +30,13 @@ struct Layout: CustomStringConvertible {
 
     /// The layouts with a cgroup.
     static var withCgroups: [Layout] { available.filter { $0.mode != .none } }
+    /// The first layout with a memory controller, or the test is skipped (it needs root).
+    static func withMemoryController() throws -> Layout {
+        guard let layout = withCgroups.first(where: { $0.hasController("memory") }) else {
+            throw XCTSkip("needs a cgroup layout with the memory controller (root)")
+        }
+        return layout
+    }
 
     /// Whether this layout's run group has controller `c` (else its figures come from /proc,
     /// samples or rusage).

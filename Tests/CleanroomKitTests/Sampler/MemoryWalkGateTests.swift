@@ -13,16 +13,11 @@ final class MemoryWalkGateTests: XCTestCase {
     private let MiB = 1_048_576.0
 
     func testASettledTreeIsWalkedAgainOnlyOnceItFaults() throws {
-        guard let layout = Layout.withCgroups.first(where: { $0.hasController("memory") }) else {
-            throw XCTSkip("needs a cgroup layout with the memory controller (root)")
-        }
+        let layout = try Layout.withMemoryController()
         let dir = SandboxTest.scratch()
         let file = dir + "/50mib", settled = dir + "/settled", fifo = dir + "/fifo"
         let ready = dir + "/ready", go = dir + "/go"
-        var bytes = [UInt8](repeating: 0, count: 50 << 20)
-        for i in stride(from: 0, to: bytes.count, by: 4096) { bytes[i] = UInt8(truncatingIfNeeded: i >> 12) | 1 }
-        try Data(bytes).write(to: URL(fileURLWithPath: file))
-        _ = try Data(contentsOf: URL(fileURLWithPath: file))   // in the page cache, charged to this process's group
+        try MemoryFixtures.cachedFile(file)
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
         let fixture = try TestFixtures.binary("map_file_anon")
         // 20 sleepers, then still (blocked opening the FIFO), then the file mapped (and 1 MiB of anon).
@@ -34,12 +29,7 @@ final class MemoryWalkGateTests: XCTestCase {
         let req = SandboxTest.request(["/bin/sh", "-c", script], cwd: dir,
                                       settings: SandboxSettings(network: .host), timeout: 90)
         let observer = TunableObserver(interval: 0.05)
-        let record = ThreadBox<RunRecord>(), runError = ThreadBox<Error>()
-        let done = DispatchSemaphore(value: 0)
-        Thread {
-            do { record.value = try Sandbox.run(req, observer: observer, host: layout.host) } catch { runError.value = error }
-            done.signal()
-        }.start()
+        let background = BackgroundRun(req, observer: observer, layout: layout)
         func waitFor(_ path: String) {
             var waited = 0
             while access(path, F_OK) != 0 && waited < 30_000 { usleep(10_000); waited += 10 }
@@ -62,9 +52,7 @@ final class MemoryWalkGateTests: XCTestCase {
         while observer.memoryWalks <= walksStill && waited < 60_000 { usleep(10_000); waited += 10 }
         XCTAssertGreaterThan(observer.memoryWalks, walksStill, "the file's faults did not call for a walk")
         FileManager.default.createFile(atPath: go, contents: nil)
-        done.wait()
-        if let e = runError.value { throw e }
-        let r = try XCTUnwrap(record.value)
+        let r = try background.finish()
         let result = try XCTUnwrap(observer.result)
         let describe = "rss_peak=\(r.metrics["rss_peak"] ?? -1) memory_peak=\(r.metrics["memory_peak"] ?? -1) "
             + "walks=\(result.memoryWalks) \(r.sources["rss_peak"] ?? "") | \(r.unmeasured)"

@@ -47,6 +47,37 @@ final class TunableObserver: RunObserver, @unchecked Sendable {
     }
 }
 
+/// `Sandbox.run` on a thread of its own, so the test can read the kernel while the run lives.
+final class BackgroundRun: @unchecked Sendable {
+    private let record = ThreadBox<RunRecord>(), runError = ThreadBox<Error>()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ req: SandboxRequest, observer: TunableObserver, layout: Layout) {
+        Thread { [self] in
+            do { record.value = try Sandbox.run(req, observer: observer, host: layout.host) } catch { runError.value = error }
+            done.signal()
+        }.start()
+    }
+
+    /// The run's record once it ended (its error rethrown).
+    func finish() throws -> RunRecord {
+        done.wait()
+        if let e = runError.value { throw e }
+        return try XCTUnwrap(record.value)
+    }
+}
+
+enum MemoryFixtures {
+    /// A 50 MiB file with a byte set in every page, read back so that it sits in the page cache
+    /// charged to this test process's cgroup (not to the run that maps it later).
+    static func cachedFile(_ path: String) throws {
+        var bytes = [UInt8](repeating: 0, count: 50 << 20)
+        for i in stride(from: 0, to: bytes.count, by: 4096) { bytes[i] = UInt8(truncatingIfNeeded: i >> 12) | 1 }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        _ = try Data(contentsOf: URL(fileURLWithPath: path))
+    }
+}
+
 /// Issue 15 against the real kernel, through `Sandbox.run`: the memory figures people read
 /// (rss_peak, anon_peak, max_rss) beside the cgroup's charge, and the sampler's cadence on a host
 /// whose cores are busy.
@@ -62,25 +93,15 @@ final class SamplerFidelityTests: XCTestCase {
     ///   the cgroup that first read them;
     /// - max_rss = the fixture's VmHWM.
     func testMappedCachedFileAndAnonMemoryMatchTheKernel() throws {
-        guard let layout = Layout.withCgroups.first(where: { $0.hasController("memory") }) else {
-            throw XCTSkip("needs a cgroup layout with the memory controller (root)")
-        }
+        let layout = try Layout.withMemoryController()
         let dir = SandboxTest.scratch()
         let file = dir + "/50mib", ready = dir + "/ready", go = dir + "/go"
-        var bytes = [UInt8](repeating: 0, count: 50 << 20)
-        for i in stride(from: 0, to: bytes.count, by: 4096) { bytes[i] = UInt8(truncatingIfNeeded: i >> 12) | 1 }
-        try Data(bytes).write(to: URL(fileURLWithPath: file))
-        _ = try Data(contentsOf: URL(fileURLWithPath: file))   // in the page cache, charged here
+        try MemoryFixtures.cachedFile(file)
         let fixture = try TestFixtures.binary("map_file_anon")
         let req = SandboxTest.request([fixture, file, "30", ready, go], cwd: dir,
                                       settings: SandboxSettings(network: .host), timeout: 60)
         let observer = TunableObserver(interval: 0.05)
-        let record = ThreadBox<RunRecord>(), runError = ThreadBox<Error>()
-        let done = DispatchSemaphore(value: 0)
-        Thread {
-            do { record.value = try Sandbox.run(req, observer: observer, host: layout.host) } catch { runError.value = error }
-            done.signal()
-        }.start()
+        let background = BackgroundRun(req, observer: observer, layout: layout)
         var waited = 0
         while access(ready, F_OK) != 0 && waited < 30_000 { usleep(10_000); waited += 10 }
         XCTAssertEqual(access(ready, F_OK), 0, "fixture never got ready")
@@ -102,9 +123,7 @@ final class SamplerFidelityTests: XCTestCase {
         let kernelAnon = try XCTUnwrap(memDir != nil ? SysFS.read(memDir! + "/memory.stat", { KernelText.keyed($0, "total_rss") })
                                                      : SysFS.read(run.paths.unified! + "/memory.stat", MemoryStat.anonV2))
         FileManager.default.createFile(atPath: go, contents: nil)
-        done.wait()
-        if let e = runError.value { throw e }
-        let r = try XCTUnwrap(record.value)
+        let r = try background.finish()
         let f = r.metrics
         let describe = f.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             + " | kernel: pss=\(kernelPss) hwm=\(kernelHWM) anon=\(kernelAnon) | \(r.unmeasured)"
