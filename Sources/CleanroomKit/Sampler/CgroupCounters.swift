@@ -141,8 +141,7 @@ public struct CgroupCounters {
                                               scale: 1, source: "cgroup v1 memory.usage_in_bytes"))
             table[.oomKills] = .counter(Spec(path: d + "/memory.oom_control", parse: { KernelText.keyed($0, "oom_kill") },
                                              scale: 1, source: "cgroup v1 memory.oom_control oom_kill"))
-            table[.anonNow] = MemoryStat.anonSpec(v1Dir: d)
-            table[.faultsNow] = MemoryStat.faultsSpec(v1Dir: d)
+            (table[.anonNow], table[.faultsNow]) = MemoryStat.specs(v1Dir: d)
         } else if let u = unified, SysFS.exists(u + "/memory.current") {
             table[.memoryNow] = .counter(Spec(path: u + "/memory.current", parse: KernelText.single, scale: 1,
                                               source: "\(label) memory.current"))
@@ -151,8 +150,7 @@ public struct CgroupCounters {
                 : .absent("no memory.peak on this kernel (before 5.19)")
             table[.oomKills] = .counter(Spec(path: u + "/memory.events", parse: { KernelText.keyed($0, "oom_kill") },
                                              scale: 1, source: "\(label) memory.events oom_kill"))
-            table[.anonNow] = MemoryStat.anonSpec(v2Dir: u, label: label)
-            table[.faultsNow] = MemoryStat.faultsSpec(v2Dir: u, label: label)
+            (table[.anonNow], table[.faultsNow]) = MemoryStat.specs(v2Dir: u, label: label)
         } else {
             let why = paths.mode == .v2 ? "the memory controller is not enabled for the run's cgroup"
                                         : "no v1 memory controller group for the run"

@@ -3,25 +3,34 @@
 /// cgroup v2 `anon`; v1 `total_rss` (this group and its children; `rss` on kernels without the
 /// hierarchical line). v1 `rss` counts anonymous pages and swap cache, not tmpfs/shmem — as v2 `anon`.
 enum MemoryStat {
-    static func anonSpec(v2Dir dir: String, label: String) -> CgroupCounters.Resolved {
+    typealias Resolved = CgroupCounters.Resolved
+
+    /// anon_peak's counter and the walk gate's (`faults`), resolved from one read of the group's
+    /// memory.stat: a line missing there is `.absent` with the reason.
+    static func specs(v2Dir dir: String, label: String) -> (anon: Resolved, faults: Resolved) {
         let path = dir + "/memory.stat"
-        guard SysFS.read(path, anonV2) != nil else {
-            return .absent("\(path) has no anon line")
-        }
-        return .counter(.init(path: path, parse: anonV2, scale: 1, source: "\(label) memory.stat anon"))
+        let found = SysFS.read(path) { b in (anonV2(b), KernelText.keyed(b, "pgfault")) }
+        return (found?.0 != nil ? .counter(.init(path: path, parse: anonV2, scale: 1, source: "\(label) memory.stat anon"))
+                                : .absent("\(path) has no anon line"),
+                faults(path, found?.1, key: "pgfault", source: "\(label) memory.stat pgfault"))
     }
 
-    static func anonSpec(v1Dir dir: String) -> CgroupCounters.Resolved {
+    static func specs(v1Dir dir: String) -> (anon: Resolved, faults: Resolved) {
         let path = dir + "/memory.stat"
-        if SysFS.read(path, { KernelText.keyed($0, "total_rss") }) != nil {
-            return .counter(.init(path: path, parse: { KernelText.keyed($0, "total_rss") }, scale: 1,
+        let found = SysFS.read(path) { b in
+            (KernelText.keyed(b, "total_rss"), KernelText.keyed(b, "rss"), KernelText.keyed(b, "total_pgfault"))
+        }
+        let anon: Resolved
+        if found?.0 != nil {
+            anon = .counter(.init(path: path, parse: { KernelText.keyed($0, "total_rss") }, scale: 1,
                                   source: "cgroup v1 memory.stat total_rss"))
-        }
-        if SysFS.read(path, { KernelText.keyed($0, "rss") }) != nil {
-            return .counter(.init(path: path, parse: { KernelText.keyed($0, "rss") }, scale: 1,
+        } else if found?.1 != nil {
+            anon = .counter(.init(path: path, parse: { KernelText.keyed($0, "rss") }, scale: 1,
                                   source: "cgroup v1 memory.stat rss"))
+        } else {
+            anon = .absent("\(path) has neither total_rss nor rss")
         }
-        return .absent("\(path) has neither total_rss nor rss")
+        return (anon, faults(path, found?.2, key: "total_pgfault", source: "cgroup v1 memory.stat total_pgfault"))
     }
 
     /// Page faults taken by the group's processes (v2 `pgfault`, v1 `total_pgfault`): every page
@@ -29,18 +38,9 @@ enum MemoryStat {
     /// the fault handler too), so while this stands still and the process count does not rise, the
     /// tree's summed Pss cannot have grown — and its walk (the sampler's dearest read) can wait.
     /// The kernel folds these per-CPU counts into memory.stat when enough piled up or every 2 s.
-    static func faultsSpec(v2Dir dir: String, label: String) -> CgroupCounters.Resolved {
-        faultsSpec(path: dir + "/memory.stat", key: "pgfault", source: "\(label) memory.stat pgfault")
-    }
-
-    static func faultsSpec(v1Dir dir: String) -> CgroupCounters.Resolved {
-        faultsSpec(path: dir + "/memory.stat", key: "total_pgfault", source: "cgroup v1 memory.stat total_pgfault")
-    }
-
-    private static func faultsSpec(path: String, key: StaticString, source: String) -> CgroupCounters.Resolved {
-        let parse: (KernelText.Bytes) -> Int64? = { KernelText.keyed($0, key) }
-        guard SysFS.read(path, parse) != nil else { return .absent("\(path) has no \(key) line") }
-        return .counter(.init(path: path, parse: parse, scale: 1, source: source))
+    private static func faults(_ path: String, _ found: Int64?, key: StaticString, source: String) -> Resolved {
+        guard found != nil else { return .absent("\(path) has no \(key) line") }
+        return .counter(.init(path: path, parse: { KernelText.keyed($0, key) }, scale: 1, source: source))
     }
 
     /// cgroup v2 `memory.stat` `anon` (bytes). `anon_thp` and `file` are other words: `keyed`

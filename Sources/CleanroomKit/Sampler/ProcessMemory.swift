@@ -15,7 +15,7 @@ import Glibc
 /// memory; a walk is timed and the next one is scheduled so that walking stays under
 /// `cpuBudget` of one core (at most once per sampling interval). With cgroups the sampler also
 /// skips walks while the group's page-fault count stands still and its process count does not rise
-/// (`MemoryStat.faultsSpec`): a tree that settled is not walked again until it moves.
+/// (`MemoryStat.specs`): a tree that settled is not walked again until it moves.
 final class ProcessMemory {
     struct Peaks {
         /// Highest summed Pss of a walk, KiB (nil: no walk read a process).
