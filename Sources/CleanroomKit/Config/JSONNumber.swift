@@ -16,3 +16,131 @@ extension JSONParser {
         return nil
     }
 }
+
+extension JSONParser {
+    mutating func parseNumber() throws -> JSONValue {
+        let start = i
+        let startPos = here
+        func isDigit(_ k: Int) -> Bool { k < bytes.count && bytes[k] >= 0x30 && bytes[k] <= 0x39 }
+        // The digits as an integer mantissa and a power of ten, for JSONParser.exactValue.
+        var mantissa: UInt64 = 0, digits = 0, scale = 0, exponent: UInt64 = 0, exponentDigits = 0
+        let negative = bytes[i] == UInt8(ascii: "-")
+        var exponentNegative = false
+        if negative { advance() }
+        guard isDigit(i) else { throw fail("invalid number: a digit must follow '-'", hint: "e.g. -1.5", at: startPos) }
+        if bytes[i] == UInt8(ascii: "0") {
+            advance()
+            if isDigit(i) { throw fail("invalid number: leading zeros are not allowed", hint: "write 7, not 07", at: startPos) }
+        } else {
+            scanDigits(&mantissa, &digits)
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            advance()
+            guard isDigit(i) else { throw fail("invalid number: a digit must follow '.'", hint: "write 1.0, not 1.", at: startPos) }
+            let before = digits
+            scanDigits(&mantissa, &digits)
+            scale = digits - before
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            advance()
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
+                exponentNegative = bytes[i] == UInt8(ascii: "-")
+                advance()
+            }
+            guard isDigit(i) else { throw fail("invalid number: a digit must follow the exponent", hint: "e.g. 1e6", at: startPos) }
+            scanDigits(&exponent, &exponentDigits)
+        }
+        // A unit glued to a number (`"timeout": 5m`) is a common slip: say what to do.
+        if i < bytes.count, (bytes[i] >= 0x41 && bytes[i] <= 0x5A) || (bytes[i] >= 0x61 && bytes[i] <= 0x7A) || bytes[i] == UInt8(ascii: "%") {
+            var j = i
+            while j < bytes.count, (bytes[j] >= 0x41 && bytes[j] <= 0x5A) || (bytes[j] >= 0x61 && bytes[j] <= 0x7A) || bytes[j] == UInt8(ascii: "/") || bytes[j] == UInt8(ascii: "%") { j += 1 }
+            let text = String(decoding: bytes[start..<j], as: UTF8.self)
+            throw fail("a number with a unit must be a string", hint: "write \"\(text)\"", at: startPos)
+        }
+        let raw = String(decoding: bytes[start..<i], as: UTF8.self)
+        // Up to 18 digits cannot have wrapped the UInt64; 4 exponent digits cannot wrap an Int.
+        if digits <= 18, exponentDigits <= 4,
+           let v = JSONParser.exactValue(mantissa, power: (exponentNegative ? -Int(exponent) : Int(exponent)) - scale) {
+            return .number(negative ? -v : v, raw: raw)
+        }
+        guard let v = Double(raw), v.isFinite else {
+            throw fail("number \(raw) is out of range", hint: nil, at: startPos)
+        }
+        return .number(v, raw: raw)
+    }
+
+    /// Reads a run of digits into `value` (wrapping: the caller checks `count`). Digits are one
+    /// byte each and never a line break: the column moves by their count.
+    mutating func scanDigits(_ value: inout UInt64, _ count: inout Int) {
+        let from = i
+        while i < bytes.count {
+            let d = bytes[i] &- 0x30
+            guard d < 10 else { break }
+            value = value &* 10 &+ UInt64(d)
+            i += 1
+        }
+        count += i - from
+        column += i - from
+    }
+
+    /// An array of numbers only, read straight into doubles: no node, position or source text per
+    /// item (a report's sample series are most of its bytes; each node was ~48 bytes and a string).
+    /// nil when an item is not a number or anything would be an error: the caller then reads the
+    /// array again item by item, so what is accepted and every message stay the same.
+    mutating func packedNumbers() -> [Double]? {
+        numberScratch.removeAll(keepingCapacity: true)
+        while true {
+            guard let v = plainNumber() else { return nil }
+            numberScratch.append(v)
+            skipWhitespace()
+            guard i < bytes.count else { return nil }
+            if bytes[i] == UInt8(ascii: ",") { advance(); skipWhitespace(); continue }
+            if bytes[i] == UInt8(ascii: "]") { advance(); return Array(numberScratch) }
+            return nil
+        }
+    }
+
+    /// One number by the grammar parseNumber checks, or nil (no error) where parseNumber would
+    /// complain or the text is not followed by a separator.
+    private mutating func plainNumber() -> Double? {
+        let start = i
+        var mantissa: UInt64 = 0, digits = 0, scale = 0, exponent: UInt64 = 0, exponentDigits = 0
+        let negative = i < bytes.count && bytes[i] == UInt8(ascii: "-")
+        var exponentNegative = false
+        if negative { i += 1; column += 1 }
+        guard i < bytes.count, (bytes[i] &- 0x30) < 10 else { return nil }
+        if bytes[i] == UInt8(ascii: "0") {
+            i += 1; column += 1
+            if i < bytes.count, (bytes[i] &- 0x30) < 10 { return nil }
+        } else {
+            scanDigits(&mantissa, &digits)
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1; column += 1
+            guard i < bytes.count, (bytes[i] &- 0x30) < 10 else { return nil }
+            let before = digits
+            scanDigits(&mantissa, &digits)
+            scale = digits - before
+        }
+        if i < bytes.count, bytes[i] | 0x20 == UInt8(ascii: "e") {
+            i += 1; column += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
+                exponentNegative = bytes[i] == UInt8(ascii: "-")
+                i += 1; column += 1
+            }
+            guard i < bytes.count, (bytes[i] &- 0x30) < 10 else { return nil }
+            scanDigits(&exponent, &exponentDigits)
+        }
+        guard i < bytes.count else { return nil }
+        switch bytes[i] {
+        case UInt8(ascii: ","), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D: break
+        default: return nil   // a unit glued on, or garbage: parseNumber words the error
+        }
+        if digits <= 18, exponentDigits <= 4,
+           let v = JSONParser.exactValue(mantissa, power: (exponentNegative ? -Int(exponent) : Int(exponent)) - scale) {
+            return negative ? -v : v
+        }
+        guard let v = Double(String(decoding: bytes[start..<i], as: UTF8.self)), v.isFinite else { return nil }
+        return v
+    }
+}

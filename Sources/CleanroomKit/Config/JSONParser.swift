@@ -22,10 +22,11 @@ struct JSONParser {
 
     static let maxDepth = 512
 
-    private let bytes: [UInt8]
-    private var i = 0
-    private var line = 1
-    private var column = 1
+    // Not private: JSONNumber.swift reads numbers with the same cursor.
+    let bytes: [UInt8]
+    var i = 0
+    var line = 1
+    var column = 1
     private var depth = 0
     /// Rendered to text only for an error: one string per array element made a big report slow.
     enum PathPart { case key(String), index(Int) }
@@ -35,12 +36,17 @@ struct JSONParser {
     /// then copied once at its exact size (appending to a fresh array reallocated and copied a
     /// 600-sample series ten times, most of the page faults of reading a big report).
     private var scratch: [[JSONNode]] = []
+    /// Report mode: arrays holding only numbers become `.numbers` (JSONNumber.swift).
+    let packNumbers: Bool
+    var numberScratch: [Double] = []
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8], packNumbers: Bool = false) { self.bytes = bytes; self.packNumbers = packNumbers }
 
     /// Parses one JSON document (an optional UTF-8 byte-order mark is skipped).
-    static func parse(_ bytes: [UInt8]) -> (root: JSONNode?, error: SyntaxError?, duplicates: [DuplicateKey]) {
-        var p = JSONParser(bytes: bytes)
+    /// `packNumbers`: arrays of numbers only are kept as `.numbers` (a report's sample series);
+    /// what is accepted and every error stay the same.
+    static func parse(_ bytes: [UInt8], packNumbers: Bool = false) -> (root: JSONNode?, error: SyntaxError?, duplicates: [DuplicateKey]) {
+        var p = JSONParser(bytes: bytes, packNumbers: packNumbers)
         do {
             let root = try p.parseDocument()
             return (root, nil, p.duplicates)
@@ -53,7 +59,7 @@ struct JSONParser {
 
     // MARK: - Positions
 
-    private var here: SourcePosition { SourcePosition(offset: i, line: line, column: column) }
+    var here: SourcePosition { SourcePosition(offset: i, line: line, column: column) }
 
     private var currentPath: String { JSONParser.render(pathStack) }
 
@@ -70,17 +76,17 @@ struct JSONParser {
 
     /// Moves one byte forward, keeping line and column right. Continuation bytes of a
     /// multi-byte UTF-8 sequence do not advance the column.
-    private mutating func advance() {
+    mutating func advance() {
         let b = bytes[i]
         i += 1
         if b == 0x0A { line += 1; column = 1 } else if b & 0xC0 != 0x80 { column += 1 }
     }
 
-    private func fail(_ message: String, hint: String? = nil, at pos: SourcePosition? = nil) -> SyntaxError {
+    func fail(_ message: String, hint: String? = nil, at pos: SourcePosition? = nil) -> SyntaxError {
         SyntaxError(message: message, hint: hint, position: pos ?? here, path: currentPath)
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while i < bytes.count {
             switch bytes[i] {
             case 0x20, 0x09, 0x0A, 0x0D: advance()
@@ -194,12 +200,13 @@ struct JSONParser {
             pathStack.append(.key(key))
             let value = try parseValue()
             pathStack.removeLast()
-            if let first = seen[key] {
+            if let first = members.count < 16 ? members.first(where: { $0.key == key })?.keyPosition : seen[key] {
                 duplicates.append(DuplicateKey(key: key, path: JSONParser.render(pathStack + [.key(key)]),
                                                position: keyPos, first: first))
             } else {
-                seen[key] = keyPos
                 members.append(JSONMember(key: key, keyPosition: keyPos, value: value))
+                // Small objects (nearly all) are searched; from 16 members on a table is kept.
+                if members.count == 16 { for m in members { seen[m.key] = m.keyPosition } } else if members.count > 16 { seen[key] = keyPos }
             }
             skipWhitespace()
             guard i < bytes.count else {
@@ -217,6 +224,12 @@ struct JSONParser {
         advance() // [
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "]") { advance(); return .array([]) }
+        if packNumbers, i < bytes.count, bytes[i] == UInt8(ascii: "-") || (bytes[i] &- 0x30) < 10 {
+            let (i0, line0, column0) = (i, line, column)
+            if let numbers = packedNumbers() { return .numbers(numbers) }
+            // Not numbers only, or a bad one: read again item by item, for the same errors.
+            (i, line, column) = (i0, line0, column0)
+        }
         let level = depth - 1
         while scratch.count <= level { scratch.append([]) }   // depth counts objects too
         var count = 0
@@ -320,70 +333,5 @@ struct JSONParser {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(b - UInt8(ascii: "A") + 10)
         default: return nil
         }
-    }
-
-    private mutating func parseNumber() throws -> JSONValue {
-        let start = i
-        let startPos = here
-        func isDigit(_ k: Int) -> Bool { k < bytes.count && bytes[k] >= 0x30 && bytes[k] <= 0x39 }
-        // The digits as an integer mantissa and a power of ten, for JSONParser.exactValue.
-        var mantissa: UInt64 = 0, digits = 0, scale = 0, exponent: UInt64 = 0, exponentDigits = 0
-        let negative = bytes[i] == UInt8(ascii: "-")
-        var exponentNegative = false
-        if negative { advance() }
-        guard isDigit(i) else { throw fail("invalid number: a digit must follow '-'", hint: "e.g. -1.5", at: startPos) }
-        if bytes[i] == UInt8(ascii: "0") {
-            advance()
-            if isDigit(i) { throw fail("invalid number: leading zeros are not allowed", hint: "write 7, not 07", at: startPos) }
-        } else {
-            scanDigits(&mantissa, &digits)
-        }
-        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
-            advance()
-            guard isDigit(i) else { throw fail("invalid number: a digit must follow '.'", hint: "write 1.0, not 1.", at: startPos) }
-            let before = digits
-            scanDigits(&mantissa, &digits)
-            scale = digits - before
-        }
-        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
-            advance()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
-                exponentNegative = bytes[i] == UInt8(ascii: "-")
-                advance()
-            }
-            guard isDigit(i) else { throw fail("invalid number: a digit must follow the exponent", hint: "e.g. 1e6", at: startPos) }
-            scanDigits(&exponent, &exponentDigits)
-        }
-        // A unit glued to a number (`"timeout": 5m`) is a common slip: say what to do.
-        if i < bytes.count, (bytes[i] >= 0x41 && bytes[i] <= 0x5A) || (bytes[i] >= 0x61 && bytes[i] <= 0x7A) || bytes[i] == UInt8(ascii: "%") {
-            var j = i
-            while j < bytes.count, (bytes[j] >= 0x41 && bytes[j] <= 0x5A) || (bytes[j] >= 0x61 && bytes[j] <= 0x7A) || bytes[j] == UInt8(ascii: "/") || bytes[j] == UInt8(ascii: "%") { j += 1 }
-            let text = String(decoding: bytes[start..<j], as: UTF8.self)
-            throw fail("a number with a unit must be a string", hint: "write \"\(text)\"", at: startPos)
-        }
-        let raw = String(decoding: bytes[start..<i], as: UTF8.self)
-        // Up to 18 digits cannot have wrapped the UInt64; 4 exponent digits cannot wrap an Int.
-        if digits <= 18, exponentDigits <= 4,
-           let v = JSONParser.exactValue(mantissa, power: (exponentNegative ? -Int(exponent) : Int(exponent)) - scale) {
-            return .number(negative ? -v : v, raw: raw)
-        }
-        guard let v = Double(raw), v.isFinite else {
-            throw fail("number \(raw) is out of range", hint: nil, at: startPos)
-        }
-        return .number(v, raw: raw)
-    }
-
-    /// Reads a run of digits into `value` (wrapping: the caller checks `count`). Digits are one
-    /// byte each and never a line break: the column moves by their count.
-    private mutating func scanDigits(_ value: inout UInt64, _ count: inout Int) {
-        let from = i
-        while i < bytes.count {
-            let d = bytes[i] &- 0x30
-            guard d < 10 else { break }
-            value = value &* 10 &+ UInt64(d)
-            i += 1
-        }
-        count += i - from
-        column += i - from
     }
 }

@@ -1,9 +1,19 @@
 /// The positioned parser's up-front check that a document is UTF-8 (JSONParser.parseDocument).
 extension JSONParser {
     /// Index of the first byte that breaks UTF-8 (overlongs, surrogates and > U+10FFFF included).
-    static func firstInvalidUTF8(_ b: [UInt8], from start: Int = 0) -> Int? {
+    static func firstInvalidUTF8(_ bytes: [UInt8], from start: Int = 0) -> Int? {
+        bytes.withUnsafeBufferPointer { firstInvalidUTF8(in: $0, from: start) }
+    }
+
+    private static func firstInvalidUTF8(in b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         var k = start
         while k < b.count {
+            // ASCII (nearly all of a report) eight bytes at a time.
+            if k + 8 <= b.count,
+               UnsafeRawPointer(b.baseAddress! + k).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                k += 8
+                continue
+            }
             let c = b[k]
             if c < 0x80 { k += 1; continue }
             var need = 0

@@ -30,6 +30,9 @@ struct JSONMember {
 enum JSONValue {
     case object([JSONMember])
     case array([JSONNode])
+    /// An array of numbers only, as the report reader asks for (`JSONParser.parse(_:packNumbers:)`):
+    /// no position or source text per item. Config parsing never makes one.
+    case numbers([Double])
     /// `verbatim` is true when the string had no escapes, so a character offset inside it maps
     /// one-to-one onto the file's columns (used to put a caret under a bad token in an objective).
     case string(String, verbatim: Bool)
@@ -47,7 +50,7 @@ struct JSONNode {
     var kindName: String {
         switch value {
         case .object: return "an object"
-        case .array: return "an array"
+        case .array, .numbers: return "an array"
         case .string: return "a string"
         case .number: return "a number"
         case .bool: return "a boolean"
@@ -58,5 +61,19 @@ struct JSONNode {
     subscript(key: String) -> JSONMember? {
         if case .object(let members) = value { return members.first { $0.key == key } }
         return nil
+    }
+
+    /// The items of an array, packed or not. A packed number's node stands at the array's own
+    /// position and its text is the shortest that reads back as the same double.
+    var arrayItems: [JSONNode]? {
+        switch value {
+        case .array(let items): return items
+        case .numbers(let numbers):
+            return numbers.map { v in
+                let whole = v == v.rounded() && abs(v) < 1e15
+                return JSONNode(value: .number(v, raw: whole ? String(Int64(v)) : "\(v)"), position: position)
+            }
+        default: return nil
+        }
     }
 }

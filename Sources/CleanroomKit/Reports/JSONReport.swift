@@ -31,7 +31,7 @@ public enum JSONReport {
         if ProcessInfo.processInfo.environment["CLEANROOM_REPORT_DECODER"] == "foundation" {
             return try decodeWithFoundation(Data(bytes), path: path)   // for bench/report-decode only
         }
-        let parsed = JSONParser.parse(bytes)
+        let parsed = JSONParser.parse(bytes, packNumbers: true)
         if let e = parsed.error {
             let hint = e.message.contains("empty") ? "a report.json written by cleanroom run" : e.hint.map { $0.contains("config") ? "is the file cut short?" : $0 }
             // 512 levels of `[0]` say nothing a reader can use: keep both ends of a long path.

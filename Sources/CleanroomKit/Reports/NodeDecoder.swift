@@ -106,7 +106,7 @@ struct NodeDecoder: Decoder {
     }
 
     func items() throws -> [JSONNode] {
-        guard case .array(let a) = node.value else { throw mismatch("an array") }
+        guard let a = node.arrayItems else { throw mismatch("an array") }
         return a
     }
 
@@ -116,6 +116,7 @@ struct NodeDecoder: Decoder {
     }
 
     func doubles() throws -> [Double] {
+        if case .numbers(let packed) = node.value { return packed }
         let a = try items()
         var out = [Double]()
         out.reserveCapacity(a.count)

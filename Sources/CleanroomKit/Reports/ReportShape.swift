@@ -93,8 +93,9 @@ enum ReportShape {
             if case .null = n.value { return }
             walk(n, inner, path: path, into: &out, limit: limit)
         case .array(let item):
-            guard case .array(let items) = n.value else { return bad("expected an array, found \(n.kindName)") }
-            // Arrays of numbers are most of a report: check them without building a path per item.
+            // Arrays of numbers are most of a report: the parser packed them, nothing to check.
+            if case .numbers = n.value, case .number = item { return }
+            guard let items = n.arrayItems else { return bad("expected an array, found \(n.kindName)") }
             if case .number = item {
                 for (i, x) in items.enumerated() {
                     if case .number = x.value { continue }

@@ -57,6 +57,18 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(JSONParser.firstInvalidUTF8([0x41, 0xED, 0xA0, 0x80]), 1) // an encoded surrogate
         XCTAssertEqual(JSONParser.firstInvalidUTF8([0xC0, 0x80]), 0) // overlong
         XCTAssertEqual(JSONParser.firstInvalidUTF8([0xE2, 0x82]), 0) // cut short
+        // ASCII is skipped eight bytes at a time: a bad byte, a good sequence or a cut-short one
+        // at every offset of a long run, from every starting point, is still found where it is.
+        for at in 0..<40 {
+            for from in 0...min(at, 9) {
+                var bytes = [UInt8](repeating: 0x61, count: 48)
+                bytes[at] = 0xFF
+                XCTAssertEqual(JSONParser.firstInvalidUTF8(bytes, from: from), at, "0xFF at \(at) from \(from)")
+                bytes.replaceSubrange(at..<at + 3, with: [0xE2, 0x82, 0xAC])
+                XCTAssertNil(JSONParser.firstInvalidUTF8(bytes, from: from), "€ at \(at) from \(from)")
+                XCTAssertEqual(JSONParser.firstInvalidUTF8(Array(bytes[..<(at + 2)]), from: from), at, "cut € at \(at)")
+            }
+        }
     }
 
     func testDeepNestingIsAnErrorNotACrash() {
