@@ -155,17 +155,7 @@ public final class HistoryStore {
 
 /// report.json timestamps ↔ seconds, with or without fractional seconds.
 enum HistoryTime {
-    static func epoch(_ text: String) -> Double? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: text) { return d.timeIntervalSince1970 }
-        f.formatOptions = [.withInternetDateTime]
-        return f.date(from: text)?.timeIntervalSince1970
-    }
+    static func epoch(_ text: String) -> Double? { Timestamps.date(text)?.timeIntervalSince1970 }
 
-    static func iso8601(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: d)
-    }
+    static func iso8601(_ d: Date) -> String { Timestamps.iso8601(d) }
 }

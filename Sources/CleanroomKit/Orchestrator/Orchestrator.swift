@@ -294,14 +294,6 @@ extension RunJob.Kind {
     var isRunKind: Bool { self == .measured || self == .warmup }
 }
 
-enum Timestamps {
-    static func iso8601(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: d)
-    }
-}
-
 /// Results written by concurrent workers into fixed positions, so the report keeps plan order.
 final class Slots<T>: @unchecked Sendable {
     private var items: [T?]

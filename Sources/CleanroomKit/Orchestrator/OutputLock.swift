@@ -52,7 +52,7 @@ public final class OutputLock: @unchecked Sendable {
             }
             usleep(100_000)
         }
-        let started = ISO8601DateFormatter().string(from: Date())
+        let started = Timestamps.iso8601Seconds(Date())
         let text = "pid \(getpid()), cleanroom \(command), started \(started)\n"
         _ = ftruncate(fd, 0)
         _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }

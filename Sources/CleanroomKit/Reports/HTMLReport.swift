@@ -215,11 +215,7 @@ public enum HTMLReport {
     }
 
     static func duration(_ a: String, _ b: String) -> Double? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let g = ISO8601DateFormatter()
-        func parse(_ s: String) -> Date? { f.date(from: s) ?? g.date(from: s) }
-        guard let x = parse(a), let y = parse(b), y >= x else { return nil }
+        guard let x = Timestamps.date(a), let y = Timestamps.date(b), y >= x else { return nil }
         return y.timeIntervalSince(x)
     }
 }
