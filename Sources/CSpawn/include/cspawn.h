@@ -211,4 +211,12 @@ int cspawn_recv_fd(int sock);
 
 /* Monotonic clock in nanoseconds (the same clock the child stamps its messages with). */
 int64_t cspawn_now_ns(void);
+/* The executable's relocation table (`.rela.dyn`, 3 MB in the static release build) is read once
+ * by the dynamic loader before main; its pages stay mapped and counted in cleanroom's RSS. Drops
+ * them from this process (they are clean file pages: a later read would fault them back in).
+ * Returns the bytes released (0: nothing page-sized to release) or -errno. */
+long cspawn_release_relocations(void);
+/* The whole pages of that table (both 0 when there is none). */
+void cspawn_relocation_pages(uintptr_t *start, uintptr_t *end);
+
 #endif
