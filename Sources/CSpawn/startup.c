@@ -38,8 +38,9 @@ void cspawn_relocation_pages(uintptr_t *start, uintptr_t *end) {
     dl_iterate_phdr(find_main_relocations, &r);
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     uintptr_t from = (r.start + page - 1) & ~(page - 1), to = r.end & ~(page - 1);
-    *start = r.start == 0 || to <= from ? 0 : from;
-    *end = r.start == 0 || to <= from ? 0 : to;
+    int none = r.start == 0 || to <= from;
+    *start = none ? 0 : from;
+    *end = none ? 0 : to;
 }
 
 long cspawn_release_relocations(void) {

@@ -18,37 +18,72 @@ extension JSONParser {
 }
 
 extension JSONParser {
-    mutating func parseNumber() throws -> JSONValue {
-        let start = i
-        let startPos = here
-        func isDigit(_ k: Int) -> Bool { k < bytes.count && bytes[k] >= 0x30 && bytes[k] <= 0x39 }
-        // The digits as an integer mantissa and a power of ten, for JSONParser.exactValue.
+    /// A number's digits as an integer mantissa and a power of ten (for `exactValue`), or where
+    /// RFC 8259's grammar broke. The cursor stops after what was read.
+    enum NumberScan {
+        case parts(negative: Bool, mantissa: UInt64, digits: Int, scale: Int, exponent: UInt64,
+                   exponentNegative: Bool, exponentDigits: Int)
+        case noDigitAfterMinus, leadingZero, noDigitAfterPoint, noDigitAfterExponent
+    }
+
+    /// Scans one number from the cursor (at a '-' or a digit). Its bytes are ASCII and never a
+    /// line break: the column moves one per byte.
+    mutating func scanNumber() -> NumberScan {
+        func digitHere() -> Bool { i < bytes.count && (bytes[i] &- 0x30) < 10 }
         var mantissa: UInt64 = 0, digits = 0, scale = 0, exponent: UInt64 = 0, exponentDigits = 0
-        let negative = bytes[i] == UInt8(ascii: "-")
+        let negative = i < bytes.count && bytes[i] == UInt8(ascii: "-")
         var exponentNegative = false
-        if negative { advance() }
-        guard isDigit(i) else { throw fail("invalid number: a digit must follow '-'", hint: "e.g. -1.5", at: startPos) }
+        if negative { i += 1; column += 1 }
+        guard digitHere() else { return .noDigitAfterMinus }
         if bytes[i] == UInt8(ascii: "0") {
-            advance()
-            if isDigit(i) { throw fail("invalid number: leading zeros are not allowed", hint: "write 7, not 07", at: startPos) }
+            i += 1; column += 1
+            if digitHere() { return .leadingZero }
         } else {
             scanDigits(&mantissa, &digits)
         }
         if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
-            advance()
-            guard isDigit(i) else { throw fail("invalid number: a digit must follow '.'", hint: "write 1.0, not 1.", at: startPos) }
+            i += 1; column += 1
+            guard digitHere() else { return .noDigitAfterPoint }
             let before = digits
             scanDigits(&mantissa, &digits)
             scale = digits - before
         }
-        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
-            advance()
+        if i < bytes.count, bytes[i] | 0x20 == UInt8(ascii: "e") {
+            i += 1; column += 1
             if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
                 exponentNegative = bytes[i] == UInt8(ascii: "-")
-                advance()
+                i += 1; column += 1
             }
-            guard isDigit(i) else { throw fail("invalid number: a digit must follow the exponent", hint: "e.g. 1e6", at: startPos) }
+            guard digitHere() else { return .noDigitAfterExponent }
             scanDigits(&exponent, &exponentDigits)
+        }
+        return .parts(negative: negative, mantissa: mantissa, digits: digits, scale: scale, exponent: exponent,
+                      exponentNegative: exponentNegative, exponentDigits: exponentDigits)
+    }
+
+    /// The double of scanned parts whose text is `bytes[start..<i]`: exact without strtod where
+    /// `exactValue` can, else strtod; nil when out of range.
+    func numberValue(_ scan: NumberScan, from start: Int) -> Double? {
+        guard case .parts(let negative, let mantissa, let digits, let scale, let exponent, let exponentNegative, let exponentDigits) = scan else { return nil }
+        // Up to 18 digits cannot have wrapped the UInt64; 4 exponent digits cannot wrap an Int.
+        if digits <= 18, exponentDigits <= 4,
+           let v = JSONParser.exactValue(mantissa, power: (exponentNegative ? -Int(exponent) : Int(exponent)) - scale) {
+            return negative ? -v : v
+        }
+        guard let v = Double(String(decoding: bytes[start..<i], as: UTF8.self)), v.isFinite else { return nil }
+        return v
+    }
+
+    mutating func parseNumber() throws -> JSONValue {
+        let start = i
+        let startPos = here
+        let scan = scanNumber()
+        switch scan {
+        case .noDigitAfterMinus: throw fail("invalid number: a digit must follow '-'", hint: "e.g. -1.5", at: startPos)
+        case .leadingZero: throw fail("invalid number: leading zeros are not allowed", hint: "write 7, not 07", at: startPos)
+        case .noDigitAfterPoint: throw fail("invalid number: a digit must follow '.'", hint: "write 1.0, not 1.", at: startPos)
+        case .noDigitAfterExponent: throw fail("invalid number: a digit must follow the exponent", hint: "e.g. 1e6", at: startPos)
+        case .parts: break
         }
         // A unit glued to a number (`"timeout": 5m`) is a common slip: say what to do.
         if i < bytes.count, (bytes[i] >= 0x41 && bytes[i] <= 0x5A) || (bytes[i] >= 0x61 && bytes[i] <= 0x7A) || bytes[i] == UInt8(ascii: "%") {
@@ -58,12 +93,7 @@ extension JSONParser {
             throw fail("a number with a unit must be a string", hint: "write \"\(text)\"", at: startPos)
         }
         let raw = String(decoding: bytes[start..<i], as: UTF8.self)
-        // Up to 18 digits cannot have wrapped the UInt64; 4 exponent digits cannot wrap an Int.
-        if digits <= 18, exponentDigits <= 4,
-           let v = JSONParser.exactValue(mantissa, power: (exponentNegative ? -Int(exponent) : Int(exponent)) - scale) {
-            return .number(negative ? -v : v, raw: raw)
-        }
-        guard let v = Double(raw), v.isFinite else {
+        guard let v = numberValue(scan, from: start) else {
             throw fail("number \(raw) is out of range", hint: nil, at: startPos)
         }
         return .number(v, raw: raw)
@@ -90,7 +120,15 @@ extension JSONParser {
     mutating func packedNumbers() -> [Double]? {
         numberScratch.removeAll(keepingCapacity: true)
         while true {
-            guard let v = plainNumber() else { return nil }
+            let start = i
+            let scan = scanNumber()
+            // Only a separator may follow (a unit glued on, or garbage: parseNumber words the error).
+            guard i < bytes.count else { return nil }
+            switch bytes[i] {
+            case UInt8(ascii: ","), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D: break
+            default: return nil
+            }
+            guard let v = numberValue(scan, from: start) else { return nil }
             numberScratch.append(v)
             skipWhitespace()
             guard i < bytes.count else { return nil }
@@ -98,49 +136,5 @@ extension JSONParser {
             if bytes[i] == UInt8(ascii: "]") { advance(); return Array(numberScratch) }
             return nil
         }
-    }
-
-    /// One number by the grammar parseNumber checks, or nil (no error) where parseNumber would
-    /// complain or the text is not followed by a separator.
-    private mutating func plainNumber() -> Double? {
-        let start = i
-        var mantissa: UInt64 = 0, digits = 0, scale = 0, exponent: UInt64 = 0, exponentDigits = 0
-        let negative = i < bytes.count && bytes[i] == UInt8(ascii: "-")
-        var exponentNegative = false
-        if negative { i += 1; column += 1 }
-        guard i < bytes.count, (bytes[i] &- 0x30) < 10 else { return nil }
-        if bytes[i] == UInt8(ascii: "0") {
-            i += 1; column += 1
-            if i < bytes.count, (bytes[i] &- 0x30) < 10 { return nil }
-        } else {
-            scanDigits(&mantissa, &digits)
-        }
-        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
-            i += 1; column += 1
-            guard i < bytes.count, (bytes[i] &- 0x30) < 10 else { return nil }
-            let before = digits
-            scanDigits(&mantissa, &digits)
-            scale = digits - before
-        }
-        if i < bytes.count, bytes[i] | 0x20 == UInt8(ascii: "e") {
-            i += 1; column += 1
-            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
-                exponentNegative = bytes[i] == UInt8(ascii: "-")
-                i += 1; column += 1
-            }
-            guard i < bytes.count, (bytes[i] &- 0x30) < 10 else { return nil }
-            scanDigits(&exponent, &exponentDigits)
-        }
-        guard i < bytes.count else { return nil }
-        switch bytes[i] {
-        case UInt8(ascii: ","), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D: break
-        default: return nil   // a unit glued on, or garbage: parseNumber words the error
-        }
-        if digits <= 18, exponentDigits <= 4,
-           let v = JSONParser.exactValue(mantissa, power: (exponentNegative ? -Int(exponent) : Int(exponent)) - scale) {
-            return negative ? -v : v
-        }
-        guard let v = Double(String(decoding: bytes[start..<i], as: UTF8.self)), v.isFinite else { return nil }
-        return v
     }
 }
