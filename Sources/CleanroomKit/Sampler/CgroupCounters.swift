@@ -14,7 +14,7 @@ public struct CgroupCounters {
         /// Anonymous memory of the group now (memory.stat), sampled for `anon_peak`.
         case anonNow
         /// Page faults of the group's processes so far (memory.stat): the sampler walks the
-        /// processes' memory again only after this moved or the process count rose.
+        /// processes' memory again only after this moved or the charge or process count rose.
         case faultsNow
         case diskRead, diskWrite
         case pidsPeak, pidsNow

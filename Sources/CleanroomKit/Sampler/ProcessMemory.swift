@@ -124,7 +124,7 @@ final class ProcessMemory {
     /// The figures of the walks so far: rss_peak and max_rss with their sources.
     func figures(into f: inout Figures, what: String) {
         let what = what + (excluded != nil ? " (the sandbox's init, a fork of cleanroom, not counted)" : "")
-        let gate = walkGate.map { "taken when \($0) moved or the process count rose, " } ?? ""
+        let gate = walkGate.map { "taken when \($0) moved or the charge or process count rose, " } ?? ""
         let rate = peaks.walks > 0 ? " (\(peaks.walks) walks, \(Int((peaks.cost / Double(peaks.walks) * 1e6).rounded())) µs CPU each, "
             + gate + "paced to stay under \(Int(Self.cpuBudget * 100)) % of a core)" : ""
         if let p = peaks.pssKiB {
