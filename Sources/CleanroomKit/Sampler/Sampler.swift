@@ -39,8 +39,9 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
     /// Called on the sampler thread after each sample with the number taken (tests stall it here).
     var onSample: ((Int) -> Void)?
     /// Called on the sampler thread after each walk of the processes' memory with the number of
-    /// walks so far (tests wait for one instead of sleeping: walks are paced by their cost).
-    var onMemoryWalk: ((Int) -> Void)?
+    /// walks so far and the CLOCK_MONOTONIC ns of the tick it began at (tests wait for one that
+    /// began after an event instead of sleeping: walks are paced by their cost and gated).
+    var onMemoryWalk: ((_ walks: Int, _ beganNS: UInt64) -> Void)?
 
     private let stopSignal = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
@@ -198,7 +199,11 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         var prevCPU = cpuNow(tree == nil ? nil : totals)
         net?.poll()
         readMemoryStat()
-        _ = walkIfChanged(at: startNanos, force: true)
+        // No walk here: the first is at the first tick. At exec the workload is mapping its
+        // libraries, and smaps_rollup holds its memory map's lock for the length of the walk —
+        // ld.so's mmap waited on it (a /bin/true in D state for 0.3 ms under `perf sched`), and
+        // a walk of a half-loaded image is no peak of anything (it gave 70–280 KiB, or nothing,
+        // for /bin/true).
 
         var cadence = Cadence(start: startNanos, step: UInt64(interval * 1e9))
         while true {
@@ -231,7 +236,7 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
                 maxPids = max(maxPids, Int64(totals.count))
             }
             readMemoryStat()
-            if walkIfChanged(at: tNanos) { onMemoryWalk?(processMemory.peaks.walks) }
+            if walkIfChanged(at: tNanos) { onMemoryWalk?(processMemory.peaks.walks, tNanos) }
             net?.poll()
             onSample?(ts.count)
         }

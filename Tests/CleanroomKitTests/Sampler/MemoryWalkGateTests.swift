@@ -66,4 +66,21 @@ final class MemoryWalkGateTests: XCTestCase {
         print(String(format: "walk gate (%@): %d walks in the run, %d in the 1.5 s still, %.0f µs each; rss_peak %.1f MiB, memory_peak %.1f MiB",
                      layout.name, result.memoryWalks, walksStill - walksSettled, perWalk * 1e6, r.metrics["rss_peak"]! / MiB, r.metrics["memory_peak"]! / MiB))
     }
+
+    /// No walk at exec: the workload is then mapping its libraries and smaps_rollup would hold its
+    /// memory map's lock against it. A run that ends before the first tick has no rss_peak, and
+    /// says why, rather than the Pss of a half-loaded image.
+    func testARunShorterThanOneIntervalIsNotWalkedWhileItStarts() throws {
+        let layout = try Layout.withMemoryController()
+        let req = SandboxTest.request(["/bin/true"], cwd: SandboxTest.scratch(),
+                                      settings: SandboxSettings(network: .host), timeout: 30)
+        let observer = TunableObserver(interval: 2)
+        let r = try BackgroundRun(req, observer: observer, layout: layout).finish()
+        let result = try XCTUnwrap(observer.result)
+        XCTAssertEqual(observer.memoryWalks, 0, "a walk was taken on a tick")
+        XCTAssertEqual(result.memoryWalks, 1, "only the final walk, after the run's processes exited")
+        XCTAssertNil(r.metrics["rss_peak"], "\(r.metrics)")
+        let reason = try XCTUnwrap(r.unmeasured["rss_peak"], "\(r.unmeasured)")
+        XCTAssertTrue(reason.contains("exited before the first walk"), reason)
+    }
 }

@@ -21,8 +21,11 @@ final class TunableObserver: RunObserver, @unchecked Sendable {
     private var startInfo: RunStart?
     private(set) var result: SamplerResult?
     private var walksSoFar = 0
+    private var lastWalkBegan: UInt64 = 0
     /// Walks of the processes' memory taken so far (live, from the sampler thread).
     var memoryWalks: Int { lock.lock(); defer { lock.unlock() }; return walksSoFar }
+    /// CLOCK_MONOTONIC ns at which the latest finished walk began (0: none yet).
+    var latestWalkBegan: UInt64 { lock.lock(); defer { lock.unlock() }; return lastWalkBegan }
 
     init(interval: Double, tuned: Bool = true, stallAt: Int? = nil) {
         self.interval = interval; self.tuned = tuned; self.stallAt = stallAt
@@ -34,7 +37,7 @@ final class TunableObserver: RunObserver, @unchecked Sendable {
         let s = Sampler(paths: run.paths, interval: interval, network: .host)
         s.tuneThread = tuned
         if let k = stallAt { s.onSample = { [interval] n in if n == k { usleep(UInt32(interval * 3.5 * 1e6)) } } }
-        s.onMemoryWalk = { [self] n in lock.lock(); walksSoFar = n; lock.unlock() }
+        s.onMemoryWalk = { [self] n, began in lock.lock(); walksSoFar = n; lastWalkBegan = began; lock.unlock() }
         s.start(rootPID: run.rootPID, origin: UInt64(run.at * 1e9))
         lock.lock(); sampler = s; startInfo = run; lock.unlock()
     }
@@ -105,12 +108,18 @@ final class SamplerFidelityTests: XCTestCase {
         var waited = 0
         while access(ready, F_OK) != 0 && waited < 30_000 { usleep(10_000); waited += 10 }
         XCTAssertEqual(access(ready, F_OK), 0, "fixture never got ready")
-        // Walks are paced by their own cost (1 % of a core), so wait for one that began after
-        // the fixture was ready rather than for a fixed time.
-        let walksAtReady = observer.memoryWalks
-        waited = 0
-        while observer.memoryWalks < walksAtReady + 2 && waited < 60_000 { usleep(10_000); waited += 10 }
-        XCTAssertGreaterThanOrEqual(observer.memoryWalks, walksAtReady + 2, "no memory walk while the fixture held its memory")
+        // Walks are paced by their own cost (1 % of a core) and gated on the group's counters
+        // moving, so wait for one that began after the fixture was ready — or, if the gate stays
+        // shut for 3 s (memory.stat folds fault counts in at most 2 s late), for the proof that
+        // the last walk already saw the held state: the comparisons with the kernel below.
+        let readySeen = UInt64(Monotonic.nowNS)
+        var walksSeen = observer.memoryWalks, quietSince = readySeen
+        while observer.latestWalkBegan < readySeen {
+            if observer.memoryWalks != walksSeen { walksSeen = observer.memoryWalks; quietSince = UInt64(Monotonic.nowNS) }
+            if UInt64(Monotonic.nowNS) - quietSince > 3_000_000_000 { break }
+            usleep(10_000)
+        }
+        XCTAssertGreaterThan(observer.memoryWalks, 0, "no memory walk while the fixture held its memory")
         let run = try XCTUnwrap(observer.run)
         var procs: [Int32] = []
         let procsDir = run.paths.v1["memory"] ?? run.paths.unified!
