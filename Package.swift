@@ -1,5 +1,19 @@
 // swift-tools-version:6.0
 import PackageDescription
+import Foundation
+
+/// scripts/static-libstdc++ when the C++ archive is where the linker will look for it: the newest
+/// GCC directory (the one clang takes, holding crtbegin.o) has libstdc++.a. Else the shared
+/// libstdc++ is linked, as before.
+let staticLibstdcxxFlags: [String] = {
+    let gccRoot = "/usr/lib/gcc/x86_64-linux-gnu"
+    let fm = FileManager.default
+    let versions = ((try? fm.contentsOfDirectory(atPath: gccRoot)) ?? [])
+        .filter { fm.fileExists(atPath: "\(gccRoot)/\($0)/crtbegin.o") }
+        .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+    guard let newest = versions.last, fm.fileExists(atPath: "\(gccRoot)/\(newest)/libstdc++.a") else { return [] }
+    return ["-L", Context.packageDirectory + "/scripts/static-libstdc++"]
+}()
 
 let package = Package(
     name: "cleanroom",
@@ -53,7 +67,7 @@ let package = Package(
             // The static stdlib's link arguments export every symbol (~38 000) for dladdr-named
             // crash frames; the runtime's start-up dladdr then scans them all and the loader
             // hashes them: −30 % of `cleanroom --version`'s CPU (docs/BENCHMARKS.md "Start-up").
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"] + staticLibstdcxxFlags, .when(platforms: [.linux]))]
         ),
         // bench/verdicts' synthetic rows: the gate's judging code over distributions with known noise.
         .executableTarget(
