@@ -204,6 +204,7 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
                 record.warmup = warmup
             }
             if record.outcome != .ok { failed = true }
+            if let previous = isBase ? report.baseRuns?.last : report.runs.last { record.shareTexts(with: previous) }
             if isBase { report.baseRuns?.append(record) } else { report.runs.append(record) }
             if !warmup && !isBase { measured += 1 }
             progress.runFinished(isBase ? w.name + " (base)" : w.name, job: job(kind, plan.command, idx, workload: plan, isBase: isBase),
