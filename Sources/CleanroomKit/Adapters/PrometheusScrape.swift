@@ -117,7 +117,7 @@ public enum PrometheusScrape {
 
     static func percentileName(_ q: Double) -> String {
         let p = q * 100
-        return p == p.rounded() ? "p\(Int(p))" : "p\(String(format: "%g", p))"
+        return p == p.rounded() ? "p\(Int(p))" : "p\(CFormat.text("%g", p))"
     }
 
     static func unitOf(_ fam: PrometheusText.Family) -> String {

@@ -121,7 +121,7 @@ public enum Compare {
         let rankSaysChange = mw.pValue < alpha
         let rankAgrees = (result == "no change" || result == "inconclusive") ? !rankSaysChange || result == "inconclusive" : rankSaysChange
         if !rankAgrees {
-            let extra = "the rank test disagrees (p = \(String(format: "%.3g", mw.pValue)))"
+            let extra = "the rank test disagrees (p = \(CFormat.text("%.3g", mw.pValue)))"
             note = note.map { $0 + "; " + extra } ?? extra
         }
         return MetricChange(workload: workload, metric: metric.key, unit: unit, baseN: base.count, headN: head.count,
@@ -130,5 +130,5 @@ public enum Compare {
                             rankTestAgrees: rankAgrees, note: note)
     }
 
-    static func fmtBand(_ b: Double) -> String { String(format: "%g%%", b) }
+    static func fmtBand(_ b: Double) -> String { CFormat.text("%g%%", b) }
 }

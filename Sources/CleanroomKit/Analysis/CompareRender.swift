@@ -60,19 +60,19 @@ public enum CompareRender {
         if !r.onlyInBase.isEmpty { out += "\nonly in base (not compared): " + r.onlyInBase.joined(separator: ", ") + "\n" }
         if !r.onlyInHead.isEmpty { out += "\nonly in head (not compared): " + r.onlyInHead.joined(separator: ", ") + "\n" }
         out += "\nmedians; change = (head − base) / base with its 95% CI (bootstrap over both samples), judged as "
-            + "the gate judges `median(...) <= baseline + \(String(format: "%g", r.band))%`: slower/faster when the whole CI is beyond "
-            + "±\(String(format: "%g", r.band))%, no change when it is wholly within, else inconclusive. "
+            + "the gate judges `median(...) <= baseline + \(CFormat.text("%g", r.band))%`: slower/faster when the whole CI is beyond "
+            + "±\(CFormat.text("%g", r.band))%, no change when it is wholly within, else inconclusive. "
             + "p = Mann–Whitney U, two-sided (second opinion, alpha \(r.alpha)).\n"
         return out
     }
 
-    static func percent(_ v: Double) -> String { String(format: "%+.1f%%", v) }
+    static func percent(_ v: Double) -> String { CFormat.text("%+.1f%%", v) }
 
-    static func pValue(_ p: Double) -> String { p < 0.001 ? "<0.001" : String(format: "%.3f", p) }
+    static func pValue(_ p: Double) -> String { p < 0.001 ? "<0.001" : CFormat.text("%.3f", p) }
 
     /// A value with a readable unit: seconds as s/ms/µs, bytes in binary multiples.
     public static func value(_ v: Double, _ unit: String) -> String {
-        func g(_ x: Double) -> String { String(format: "%.4g", x) }
+        func g(_ x: Double) -> String { CFormat.text("%.4g", x) }
         switch unit {
         case "s":
             let a = abs(v)

@@ -259,5 +259,5 @@ public enum Judge {
         return .pass
     }
 
-    static func fmt(_ v: Double) -> String { String(format: "%.6g", v) }
+    static func fmt(_ v: Double) -> String { CFormat.text("%.6g", v) }
 }

@@ -52,5 +52,5 @@ public enum NoiseFigures {
         }
     }
 
-    static func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
+    static func fmt(_ v: Double) -> String { CFormat.text("%.1f", v) }
 }

@@ -93,7 +93,7 @@ public struct ConfigErrors: Error, Equatable, Sendable, CustomStringConvertible 
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+                if u.value < 0x20 { out += CFormat.text("\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
             }
         }
         return out + "\""

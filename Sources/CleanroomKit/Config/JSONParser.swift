@@ -101,7 +101,7 @@ struct JSONParser {
         let b = bytes[i]
         if b >= 0x21 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
         if b == 0x20 { return "a space" }
-        return String(format: "byte 0x%02X", b)
+        return CFormat.text("byte 0x%02X", b)
     }
 
     // MARK: - Grammar
@@ -111,7 +111,7 @@ struct JSONParser {
         if let bad = JSONParser.firstInvalidUTF8(bytes, from: i) {
             // Report where the bad byte is, with a position computed the same way as everywhere else.
             while i < bad { advance() }
-            throw fail(String(format: "invalid UTF-8 (byte 0x%02X)", bytes[bad]),
+            throw fail(CFormat.text("invalid UTF-8 (byte 0x%02X)", bytes[bad]),
                        hint: "save the file as UTF-8")
         }
         skipWhitespace()
@@ -270,7 +270,7 @@ struct JSONParser {
             let b = bytes[i]
             if b == UInt8(ascii: "\"") { advance(); break }
             if b < 0x20 {
-                throw fail(b == 0x0A ? "line break inside a string" : String(format: "control character 0x%02X inside a string", b),
+                throw fail(b == 0x0A ? "line break inside a string" : CFormat.text("control character 0x%02X inside a string", b),
                            hint: b == 0x0A ? "a closing '\"' is missing, or write \\n" : "escape it as \\u00XX")
             }
             if b != UInt8(ascii: "\\") { out.append(b); advance(); continue }

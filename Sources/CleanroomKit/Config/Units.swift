@@ -144,9 +144,9 @@ public enum Units {
     public static func format(_ value: Double, _ dimension: Dimension) -> String {
         func num(_ v: Double) -> String {
             let a = abs(v)
-            if a >= 100 || a == a.rounded() && a < 1e6 { return String(format: "%.0f", v) }
-            if a >= 10 { return String(format: "%.1f", v) }
-            return String(format: "%.2f", v)
+            if a >= 100 || a == a.rounded() && a < 1e6 { return CFormat.text("%.0f", v) }
+            if a >= 10 { return CFormat.text("%.1f", v) }
+            return CFormat.text("%.2f", v)
         }
         switch dimension {
         case .duration:

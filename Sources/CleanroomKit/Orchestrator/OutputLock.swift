@@ -11,7 +11,7 @@ public struct OutputLockError: Error, Equatable, Sendable, CustomStringConvertib
     public var holder: String
     public var waited: Double
     public var description: String {
-        "\(directory) is in use by another cleanroom (\(holder)); waited \(String(format: "%.0f", waited)) s "
+        "\(directory) is in use by another cleanroom (\(holder)); waited \(CFormat.text("%.0f", waited)) s "
             + "(wait for it to finish, or write to another directory with -o)"
     }
 }

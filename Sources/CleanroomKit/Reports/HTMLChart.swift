@@ -99,7 +99,7 @@ struct HTMLChart {
 
     static func tickText(_ v: Double) -> String {
         if v == v.rounded() { return String(Int64(v)) }
-        var s = String(format: abs(v) < 1 ? "%.3f" : "%.2f", v)
+        var s = CFormat.text(abs(v) < 1 ? "%.3f" : "%.2f", v)
         while s.hasSuffix("0") { s.removeLast() }
         if s.hasSuffix(".") { s.removeLast() }
         return s

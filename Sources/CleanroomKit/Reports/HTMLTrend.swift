@@ -140,7 +140,7 @@ enum HTMLTrend {
                     let change = (cur.value - prev.value) / abs(prev.value) * 100
                     // "-0.0%" reads like a change; under a twentieth of a percent is none.
                     c += abs(change) < 0.05 ? ", as in the previous report"
-                        : String(format: ", %+.1f%%", change) + " vs the previous report"
+                        : CFormat.text(", %+.1f%%", change) + " vs the previous report"
                 } else if cur.value == 0 {
                     c += ", as in the previous report"
                 }

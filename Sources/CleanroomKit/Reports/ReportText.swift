@@ -80,7 +80,7 @@ enum ReportText {
         line += ")"
         if let c = s.change {
             func v(_ x: Double) -> String {
-                c.unit == "%" ? String(format: "%+.1f%%", x) : (x >= 0 ? "+" : "−") + human(abs(x), unit: c.unit)
+                c.unit == "%" ? CFormat.text("%+.1f%%", x) : (x >= 0 ? "+" : "−") + human(abs(x), unit: c.unit)
             }
             line += "; change \(v(c.value))"
             if let ci = c.ci, ci.count == 2 { line += " [\(v(ci[0])), \(v(ci[1]))]" }
@@ -119,7 +119,7 @@ enum ReportText {
     /// Margin as a signed percentage: 0.913 → "+91.3%".
     static func margin(_ m: Double?) -> String {
         guard let m, m.isFinite else { return "—" }
-        return String(format: "%+.1f%%", m * 100)
+        return CFormat.text("%+.1f%%", m * 100)
     }
 
     /// A number for machines: integers without a fraction, otherwise the shortest text that

@@ -113,7 +113,7 @@ public enum Contention {
 
     static func percent(_ x: Double) -> String {
         let p = x * 100
-        return p >= 10 ? "\(Int(p.rounded())) %" : String(format: "%.1f %%", p)
+        return p >= 10 ? "\(Int(p.rounded())) %" : CFormat.text("%.1f %%", p)
     }
 }
 

@@ -46,7 +46,7 @@ enum SpawnTrace {
         var text = "cleanroom trace: \(title)\n"
         var prev = list.first?.1 ?? o
         for (step, t) in list {
-            text += String(format: "  %8.3f ms  %+8.3f  ", Double(t - o) / 1e6, Double(t - prev) / 1e6) + step + "\n"
+            text += CFormat.text("  %8.3f ms  %+8.3f  ", Double(t - o) / 1e6, Double(t - prev) / 1e6) + step + "\n"
             prev = t
         }
         StandardError.write(text)

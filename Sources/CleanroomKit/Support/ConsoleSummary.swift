@@ -22,7 +22,7 @@ public enum ConsoleSummary {
                     esc(r.workload),
                     observed,
                     r.threshold.map { Units.format($0, dim) } ?? "—",
-                    r.margin.map { String(format: "%+.1f%%", $0 * 100) } ?? "—",
+                    r.margin.map { CFormat.text("%+.1f%%", $0 * 100) } ?? "—",
                     r.level.rawValue + ((r.runsAdded ?? 0) > 0 ? " (+\(r.runsAdded!) runs)" : ""),
                 ])
             }

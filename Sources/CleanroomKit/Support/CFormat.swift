@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// printf-style formatting of numbers through the C library's vsnprintf, in place of
+/// `String(format:)`: that goes through Foundation's NSString and CoreFoundation's own format
+/// parser, tens of microseconds a call on Linux and CoreFoundation's formatting code paged into
+/// every command (perf of `run` on /bin/true: a quarter of the sampler thread's CPU was spent
+/// writing its "50ms" into a source text). The process never calls setlocale, so the decimal
+/// point is the C locale's ".", as `String(format:)` without a locale writes it.
+/// Only for numbers (%d %u %x %X %f %g %e with flags, width and precision; no %@, no %s).
+enum CFormat {
+    static func text(_ format: String, _ args: CVarArg...) -> String {
+        let needed = render(format, args, capacity: 128)
+        switch needed {
+        case .done(let s): return s
+        case .needs(let n):
+            if case .done(let s) = render(format, args, capacity: n + 1) { return s }
+            return ""
+        }
+    }
+
+    private enum Rendered { case done(String), needs(Int) }
+
+    /// A va_list is used up by one vsnprintf: a longer text is rendered again from the arguments.
+    private static func render(_ format: String, _ args: [CVarArg], capacity: Int) -> Rendered {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: capacity) { buffer in
+            let n = format.withCString { f in withVaList(args) { vsnprintf(buffer.baseAddress, capacity, f, $0) } }
+            guard n >= 0 else { return .done("") }
+            if Int(n) >= capacity { return .needs(Int(n)) }
+            return .done(String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(n)).bindMemory(to: UInt8.self), as: UTF8.self))
+        }
+    }
+}
