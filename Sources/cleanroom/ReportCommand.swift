@@ -58,10 +58,10 @@ struct ReportCommand: ParsableCommand {
             let written = try writeReports(files, to: output, command: "report")
             let t2 = DispatchTime.now().uptimeNanoseconds
             for p in written { print(p) }
-            let seconds = { (a: UInt64, b: UInt64) in String(format: "%.3f", Double(b - a) / 1e9) }
+            let seconds = { (a: UInt64, b: UInt64) in CFormat.text("%.3f", Double(b - a) / 1e9) }
             fputs("cleanroom report: wrote \(written.count) file\(written.count == 1 ? "" : "s") to \(output) "
                   + "(rendered and written in \(seconds(t0, t2)) s: render \(seconds(t0, t1)) s, write \(seconds(t1, t2)) s; "
-                  + "read and decoded in \(String(format: "%.3f", decodeSeconds)) s)\n", stderr)
+                  + "read and decoded in \(CFormat.text("%.3f", decodeSeconds)) s)\n", stderr)
         } catch let e as ReportError {
             fail(e.description)
         } catch let e as FileWriteError {

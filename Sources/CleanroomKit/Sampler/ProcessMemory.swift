@@ -130,9 +130,10 @@ final class ProcessMemory {
         if let p = peaks.pssKiB {
             f.set(.rssPeak, Double(p) * 1024, source: "peak of Pss summed over \(what) (/proc/PID/smaps_rollup)" + rate)
         } else {
-            // A live process's status has a VmHWM line, a zombie's none: none seen means every
-            // process had exited before a walk reached it.
-            f.missing(.rssPeak, peaks.walks == 0 || peaks.hwmKiB == nil
+            // A live process's status has a VmHWM line, a zombie's none: none seen (no walk, or
+            // walks that found only exited processes) means every process had exited before a
+            // walk reached it.
+            f.missing(.rssPeak, peaks.hwmKiB == nil
                       ? "the run's processes had exited before the first walk (walks start one sampling interval after exec)"
                       : "no process of the run could be read in /proc (smaps_rollup needs kernel 4.14 and ptrace access)")
         }

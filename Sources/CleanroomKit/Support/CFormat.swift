@@ -9,8 +9,8 @@ import Glibc
 /// source text; `exec -- /bin/true` used 1.3 ms less user CPU without it). The process never calls setlocale, so the decimal
 /// point is the C locale's ".", as `String(format:)` without a locale writes it.
 /// Only for numbers (%d %u %x %X %f %g %e with flags, width and precision; no %@, no %s).
-enum CFormat {
-    static func text(_ format: String, _ args: CVarArg...) -> String {
+public enum CFormat {
+    public static func text(_ format: String, _ args: CVarArg...) -> String {
         let needed = render(format, args, capacity: 128)
         switch needed {
         case .done(let s): return s
