@@ -39,7 +39,8 @@ enum ExecScratch {
     /// so that an exec leaves nothing behind.
     static func remove(_ dir: String) {
         try? FileManager.default.removeItem(atPath: dir)
-        _ = rmdir((dir as NSString).deletingLastPathComponent)
+        // `dir` is make()'s "<parent>/cr-…": its parent is everything before the last slash.
+        if let slash = dir.lastIndex(of: "/"), slash != dir.startIndex { _ = rmdir(String(dir[..<slash])) }
     }
 
     /// `$XDG_RUNTIME_DIR/cleanroom` when the runtime directory is ours and private (per-user by

@@ -86,10 +86,10 @@ public enum Alerts {
         func failed(_ target: String, _ error: String) -> AlertResult {
             AlertResult(target: target, format: format, status: "failed", attempts: 0, error: error)
         }
-        guard let raw = environment[webhook.urlEnv], !raw.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let raw = environment[webhook.urlEnv], !raw.trimmingBlanks.isEmpty else {
             return failed("$" + webhook.urlEnv, "\(webhook.urlEnv) is not set")
         }
-        guard let target = WebhookTarget(raw.trimmingCharacters(in: .whitespaces)) else {
+        guard let target = WebhookTarget(raw.trimmingBlanks) else {
             return failed("$" + webhook.urlEnv, "\(webhook.urlEnv) does not hold an http:// or https:// URL with a host")
         }
         var secret: String?

@@ -33,7 +33,7 @@ public final class OutputLock: @unchecked Sendable {
 
     /// Takes the lock of `directory` (which must exist), waiting up to `wait` seconds.
     public static func acquire(directory: String, command: String, wait: Double = defaultWait) throws -> OutputLock {
-        let path = (directory as NSString).appendingPathComponent(fileName)
+        let path = directory.appendingPathComponentName(fileName)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else {
             throw FileWriteError(path: path, message: "cannot create the lock file: \(String(cString: strerror(errno)))")
@@ -62,7 +62,7 @@ public final class OutputLock: @unchecked Sendable {
     private static func holderText(_ fd: Int32) -> String {
         var buf = [UInt8](repeating: 0, count: 512)
         let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        let text = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
+        let text = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingSpaceAndNewlines : ""
         return text.isEmpty ? "holder unknown" : ConsoleText.escape(text)
     }
 }

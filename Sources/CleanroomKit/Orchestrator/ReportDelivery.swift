@@ -70,7 +70,7 @@ public final class ReportDelivery: @unchecked Sendable {
         for f in files {
             gate.lock(); defer { gate.unlock() }
             if stopped { return false }
-            try AtomicFile.write(f.data, to: (directory as NSString).appendingPathComponent(f.name))
+            try AtomicFile.write(f.data, to: directory.appendingPathComponentName(f.name))
         }
         return true
     }

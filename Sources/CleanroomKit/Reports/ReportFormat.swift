@@ -22,7 +22,7 @@ public enum ReportFormat: String, CaseIterable, Sendable, Codable {
     public static func parseList(_ text: String) throws -> [ReportFormat] {
         var out: [ReportFormat] = []
         for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let word = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            let word = raw.trimmingBlanks.lowercased()
             let found: [ReportFormat]
             switch word {
             case "all": found = ReportFormat.allCases

@@ -73,7 +73,7 @@ public enum ReportWriter {
         try AtomicFile.checkWritable(dir)
         var written: [String] = []
         for file in files {
-            let path = (dir as NSString).appendingPathComponent(file.name)
+            let path = dir.appendingPathComponentName(file.name)
             try AtomicFile.write(file.data, to: path)
             written.append(path)
         }

@@ -76,6 +76,24 @@ public struct CgroupCounters {
 
     public subscript(key: Key) -> Resolved { table[key] ?? .absent("not resolved") }
 
+    /// The layout of `paths`, resolved once for the group: a run's start snapshot and its OOM
+    /// count at the end both need it, and each resolution probes some twenty cgroup files. Paths
+    /// name one live group (each run's are new), so the few most recent are all worth keeping.
+    public static func resolved(_ paths: CgroupPaths) -> CgroupCounters {
+        recentLock.lock()
+        let known = recent.first { $0.paths == paths }
+        recentLock.unlock()
+        if let known { return known }
+        let fresh = CgroupCounters(paths: paths)
+        recentLock.lock()
+        recent.append(fresh)
+        if recent.count > 4 { recent.removeFirst() }
+        recentLock.unlock()
+        return fresh
+    }
+    private static let recentLock = NSLock()
+    nonisolated(unsafe) private static var recent: [CgroupCounters] = []
+
     public init(paths: CgroupPaths) {
         self.paths = paths
         let usesV1 = paths.mode == .v1 || paths.mode == .hybrid

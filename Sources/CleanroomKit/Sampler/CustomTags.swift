@@ -33,7 +33,7 @@ public enum CustomTags {
         for pair in inner.split(separator: ",", omittingEmptySubsequences: false) {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard kv.count == 2 else { return nil }
-            tags.append((kv[0].trimmingCharacters(in: .whitespaces), kv[1].trimmingCharacters(in: .whitespaces)))
+            tags.append((kv[0].trimmingBlanks, kv[1].trimmingBlanks))
         }
         guard !base.isEmpty, case .success(let n) = seriesName(base, tags: tags) else { return nil }
         return n

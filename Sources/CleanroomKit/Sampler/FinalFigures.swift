@@ -16,7 +16,7 @@ public struct Snapshot {
     /// Resolves the layout of `paths` and reads every cumulative counter. Call after the cgroup
     /// exists (and after `BlkioInit.ensureCounting` on v1), before the workload is spawned.
     public static func take(paths: CgroupPaths) -> Snapshot {
-        let counters = CgroupCounters(paths: paths)
+        let counters = CgroupCounters.resolved(paths)
         var values: [CgroupCounters.Key: Int64] = [:]
         for k in CgroupCounters.Key.allCases where k.isCumulative {
             if let v = counters[k].spec?.read() { values[k] = v }
@@ -85,7 +85,7 @@ public enum FinalFigures {
     /// `since`: counted from that snapshot (else from the group's creation). nil when the layout
     /// has no such counter. The one reader of this counter (the outcome rules use it).
     public static func oomKills(paths: CgroupPaths, since start: Snapshot? = nil) -> Int? {
-        guard let spec = CgroupCounters(paths: paths)[.oomKills].spec, let end = spec.read() else { return nil }
+        guard let spec = CgroupCounters.resolved(paths)[.oomKills].spec, let end = spec.read() else { return nil }
         return Int(end - (start?.values[.oomKills] ?? 0))
     }
 

@@ -89,13 +89,16 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         var selfCPU = 0.0
         var walks = ProcessMemory.Peaks()
         let hostAtEnd = HostContention.read()
+        // The group's final counters are read here while the sampler thread wakes and takes its
+        // own last reads (other files): the two waits overlap instead of adding up.
+        if thread != nil { stopSignal.signal() }
+        let cgroupAtEnd = FinalFigures.read(start: snapshot)
         if thread != nil {
-            stopSignal.signal()
             finished.wait()
             if let out = threadOutput { samples = out.samples; figures = out.figures; selfCPU = out.cpu; walks = out.memoryWalks }
             thread = nil
         }
-        figures[.cgroup] = FinalFigures.read(start: snapshot)
+        figures[.cgroup] = cgroupAtEnd
         figures[.host] = HostContention.figures(from: hostAtStart, to: hostAtEnd)
         if network == .host {
             figures[.netns, default: Figures()].missing(.netRxBytes, NetCounter.hostReason)

@@ -29,7 +29,7 @@ public struct BlockDevice: Equatable, Sendable {
     static func wholeDisk(major: UInt32, minor: UInt32, sysfs: String = "/sys") -> BlockDevice {
         let node = "\(sysfs)/dev/block/\(major):\(minor)"
         if SysFS.exists(node + "/partition"),
-           let whole = SysFS.read(node + "/../dev")?.trimmingCharacters(in: .whitespacesAndNewlines) {
+           let whole = SysFS.read(node + "/../dev")?.trimmingSpaceAndNewlines {
             let p = whole.split(separator: ":")
             if p.count == 2, let a = UInt32(p[0]), let b = UInt32(p[1]) { return BlockDevice(major: a, minor: b) }
         }

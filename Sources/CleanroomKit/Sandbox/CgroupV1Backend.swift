@@ -159,7 +159,7 @@ public final class CgroupV1Backend: CgroupBackend {
         try? SysFS.write(fz + "/freezer.state", "FROZEN")
         let deadline = Monotonic.now + 0.5
         while Monotonic.now < deadline {
-            let s = SysFS.read(fz + "/freezer.state")?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let s = SysFS.read(fz + "/freezer.state")?.trimmingSpaceAndNewlines
             if s == "FROZEN" { break }
             usleep(500)
         }

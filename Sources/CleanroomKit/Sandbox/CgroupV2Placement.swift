@@ -48,7 +48,7 @@ public enum CgroupV2Placement: Equatable, Sendable {
         let others = procs.filter { $0 != pid }
         if !others.isEmpty {
             let shown = others.prefix(5).map { p in
-                let comm = SysFS.read("/proc/\(p)/comm")?.trimmingCharacters(in: .whitespacesAndNewlines)
+                let comm = SysFS.read("/proc/\(p)/comm")?.trimmingSpaceAndNewlines
                 return comm.map { "\(p) (\($0))" } ?? String(p)
             }.joined(separator: ", ") + (others.count > 5 ? ", …" : "")
             return .unusable("our cgroup \(own) also holds processes that are not cleanroom's (PID \(shown)); controllers cannot be enabled below it while they are there (no-internal-processes rule), and cleanroom never moves processes it did not start: run cleanroom as the only process of its cgroup (e.g. `systemd-run --scope -p Delegate=yes cleanroom …`, or as the container's main process)")

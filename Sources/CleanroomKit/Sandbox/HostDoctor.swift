@@ -37,7 +37,7 @@ public struct DoctorReport: Codable, Sendable {
             }
             if let u = v1.unifiedMount {
                 let psi = SysFS.exists(u + "/cgroup.pressure") || SysFS.exists(u + "/cpu.pressure")
-                add("cgroup", "cgroup2 (unified)", true, "\(u): per-run group for PSI and cpu.stat; controllers: \(SysFS.read(u + "/cgroup.controllers")?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty ?? "none")")
+                add("cgroup", "cgroup2 (unified)", true, "\(u): per-run group for PSI and cpu.stat; controllers: \(SysFS.read(u + "/cgroup.controllers")?.trimmingSpaceAndNewlines.nilIfEmpty ?? "none")")
                 add("measure", "PSI per run", psi, psi ? "cpu/memory/io.pressure in the run's unified group" : "no pressure files (kernel without CONFIG_PSI or psi=0)")
             }
             let memsw = v1.hierarchies["memory"].map { SysFS.exists($0 + "/memory.memsw.limit_in_bytes") } ?? false

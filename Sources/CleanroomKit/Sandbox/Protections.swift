@@ -36,7 +36,7 @@ enum Protections {
         guard let stat = SysFS.read("/proc/self/stat"), let close = stat.lastIndex(of: ")") else { return (0, 0, 0, 0) }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // fields[0] is field 3 (state): field N is fields[N - 3].
-        func field(_ n: Int) -> UInt { n - 3 < fields.count ? UInt(fields[n - 3].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 : 0 }
+        func field(_ n: Int) -> UInt { n - 3 < fields.count ? UInt(fields[n - 3].trimmingSpaceAndNewlines) ?? 0 : 0 }
         return (field(48), field(49), field(50), field(51))
     }()
 

@@ -114,7 +114,7 @@ final class RunService {
     /// The last lines of its stderr (or stdout when stderr is empty), for a failure's detail.
     var outputTail: String {
         func tail(_ b: TailBuffer) -> String {
-            let text = String(decoding: b.bytes.suffix(600), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(decoding: b.bytes.suffix(600), as: UTF8.self).trimmingSpaceAndNewlines
             let lines = text.split(separator: "\n", omittingEmptySubsequences: true).suffix(4)
             var s = lines.joined(separator: " | ")
             if s.count > 300 { s = "…" + s.suffix(300) }

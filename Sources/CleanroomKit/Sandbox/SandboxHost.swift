@@ -40,8 +40,8 @@ public final class SandboxHost: @unchecked Sendable {
     public init(cgroupRoot: String = "/sys/fs/cgroup", selfCgroupFile: String = "/proc/self/cgroup") {
         self.cgroupRoot = cgroupRoot
         isRoot = geteuid() == 0
-        let uns = SysFS.read("/proc/sys/kernel/unprivileged_userns_clone")?.trimmingCharacters(in: .whitespacesAndNewlines)
-        let maxUns = SysFS.read("/proc/sys/user/max_user_namespaces")?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let uns = SysFS.read("/proc/sys/kernel/unprivileged_userns_clone")?.trimmingSpaceAndNewlines
+        let maxUns = SysFS.read("/proc/sys/user/max_user_namespaces")?.trimmingSpaceAndNewlines
         userNamespaces = uns != "0" && maxUns != "0"
         seccompNotify = cspawn_sc_notify_supported() == 1
         let detected = Self.detect(root: cgroupRoot)

@@ -16,7 +16,7 @@ enum SysFS {
         defer { close(fd) }
         let bytes = Array(text.utf8)
         let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if n < 0 { throw .last("write \"\(text.trimmingCharacters(in: .whitespacesAndNewlines))\" to", path) }
+        if n < 0 { throw .last("write \"\(text.trimmingSpaceAndNewlines)\" to", path) }
     }
 
     /// Creates `path` afresh and writes all of `bytes` (the run's captured output).

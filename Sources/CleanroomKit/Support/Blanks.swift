@@ -1,4 +1,5 @@
-/// Foundation's `trimmingCharacters(in: .whitespaces)` in the standard library alone: the config
+/// Foundation's `trimmingCharacters(in: .whitespaces)` (and `.whitespacesAndNewlines`, and
+/// NSString's `appendingPathComponent`) in the standard library alone: the config
 /// and unit parsers run on every `cleanroom exec`, and Foundation's version goes through NSString,
 /// whose first use in a process looks protocol conformances up at run time (a scan of the whole
 /// binary's table; docs/BENCHMARKS.md "Where exec's time goes").
@@ -19,4 +20,33 @@ extension String {
 
     /// Empty, or blanks only.
     var isBlank: Bool { unicodeScalars.allSatisfy(String.isBlank) }
+
+    /// The blanks and the newlines (U+000A–U+000D, U+0085, U+2028, U+2029): the characters of
+    /// `CharacterSet.whitespacesAndNewlines` on Linux.
+    static func isSpaceOrNewline(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0x0A...0x0D, 0x85, 0x2028, 0x2029: return true
+        default: return isBlank(u)
+        }
+    }
+
+    /// `trimmingCharacters(in: .whitespacesAndNewlines)` without NSString: what the kernel's
+    /// one-line files (and lock files, console lines) are read through on every command's path.
+    var trimmingSpaceAndNewlines: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !String.isSpaceOrNewline($0) }),
+              let last = scalars.lastIndex(where: { !String.isSpaceOrNewline($0) }) else { return "" }
+        return String(scalars[first...last])
+    }
+
+    /// `(self as NSString).appendingPathComponent(name)` for a plain file name, without NSString:
+    /// a slash between them unless the directory ends with one (or is empty).
+    func appendingPathComponentName(_ name: String) -> String {
+        isEmpty ? name : hasSuffix("/") ? self + name : self + "/" + name
+    }
+}
+
+extension Substring {
+    var trimmingBlanks: String { String(self).trimmingBlanks }
+    var trimmingSpaceAndNewlines: String { String(self).trimmingSpaceAndNewlines }
 }

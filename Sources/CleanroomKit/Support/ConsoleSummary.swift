@@ -73,7 +73,7 @@ public enum ConsoleSummary {
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { i, c in c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
+                .joined(separator: "  ").trimmingBlanks + "\n"
         }
         return line(header) + rows.map(line).joined()
     }
