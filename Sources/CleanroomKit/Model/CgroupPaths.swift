@@ -11,6 +11,16 @@ public struct CgroupPaths: Equatable, Sendable {
     /// The run's directory in the cgroup2 tree: the whole cgroup on v2, the PSI/cpu.stat-only group on hybrid.
     public var unified: String?
 
+    /// Same mode and controllers, each directory in the same parent directory as this one's
+    /// (two runs' groups under cleanroom's parents): `CgroupCounters.resolved` reuses a layout.
+    func isSibling(of other: CgroupPaths) -> Bool {
+        func parent(_ dir: String) -> Substring? { dir.lastIndex(of: "/").map { dir[..<$0] } }
+        guard mode == other.mode, Set(v1.keys) == Set(other.v1.keys), (unified == nil) == (other.unified == nil) else { return false }
+        for (controller, dir) in v1 where parent(dir) == nil || parent(dir) != other.v1[controller].flatMap(parent) { return false }
+        if let u = unified, let o = other.unified, parent(u) == nil || parent(u) != parent(o) { return false }
+        return mode != .none
+    }
+
     public init(mode: Mode, v1: [String: String] = [:], unified: String? = nil) {
         self.mode = mode; self.v1 = v1; self.unified = unified
     }

@@ -76,16 +76,25 @@ public struct CgroupCounters {
 
     public subscript(key: Key) -> Resolved { table[key] ?? .absent("not resolved") }
 
-    /// The layout of `paths`, resolved once for the group: a run's start snapshot and its OOM
-    /// count at the end both need it, and each resolution probes some twenty cgroup files. Paths
-    /// name one live group (each run's are new), so the few most recent are all worth keeping.
+    /// The layout of `paths`, resolved once per place: a run's start snapshot and its OOM count
+    /// at the end both need it, and each resolution probes some twenty cgroup files (0.1–0.2 ms
+    /// of each run of `run --repeat`). A group made beside an earlier one — each v1 directory
+    /// and the cgroup2 directory in the same parent as that group's — has the files that one had:
+    /// which files a cgroup directory holds is set by its hierarchy's controllers (v1) or its
+    /// parent's `cgroup.subtree_control` (v2), cleanroom's own parents, which the run cannot
+    /// reach. Its layout is the earlier one's with the directories swapped. Should a parent's
+    /// controllers change between two runs anyway, a counter read from a file that is not there
+    /// is absent with that reason, never a wrong figure.
     public static func resolved(_ paths: CgroupPaths) -> CgroupCounters {
         recentLock.lock()
         let known = recent.first { $0.paths == paths }
+        let sibling = known == nil ? recent.last { $0.paths.isSibling(of: paths) } : nil
         recentLock.unlock()
         if let known { return known }
-        let fresh = CgroupCounters(paths: paths)
+        let moved = sibling.flatMap { $0.moved(to: paths) }
+        let fresh = moved ?? CgroupCounters(paths: paths)
         recentLock.lock()
+        if moved == nil { probedLayouts += 1 }
         recent.append(fresh)
         if recent.count > 4 { recent.removeFirst() }
         recentLock.unlock()
@@ -93,6 +102,77 @@ public struct CgroupCounters {
     }
     private static let recentLock = NSLock()
     nonisolated(unsafe) private static var recent: [CgroupCounters] = []
+    /// Layouts resolved by probing the files (not reused) in this process: what the tests count.
+    nonisolated(unsafe) private(set) static var probedLayouts = 0
+
+    /// Disk: bytes that reached the block layer on behalf of the cgroup. On v1 this depends on
+    /// the group itself (blkio counts only on devices with a throttle rule in it), so a reused
+    /// layout resolves it again for its own group.
+    private static func disk(_ paths: CgroupPaths) -> (read: Resolved, write: Resolved) {
+        let usesV1 = paths.mode == .v1 || paths.mode == .hybrid
+        func v1(_ controller: String) -> String? { usesV1 ? paths.v1[controller] : nil }
+        let unified = paths.mode == .v2 || paths.mode == .hybrid ? paths.unified : nil
+        let read: Resolved, write: Resolved
+        if let u = unified, paths.mode == .v2, SysFS.exists(u + "/io.stat") {
+            // An empty io.stat means no I/O yet: a measured 0, not a missing figure.
+            read = .counter(Spec(path: u + "/io.stat", parse: { KernelText.ioStat($0, "rbytes") ?? 0 },
+                                 scale: 1, source: "cgroup v2 io.stat rbytes"))
+            write = .counter(Spec(path: u + "/io.stat", parse: { KernelText.ioStat($0, "wbytes") ?? 0 },
+                                  scale: 1, source: "cgroup v2 io.stat wbytes"))
+        } else if let d = v1("blkio") {
+            if BlkioInit.hasThrottleRule(cgroupDir: d) {
+                let f = d + "/blkio.throttle.io_service_bytes"
+                read = .counter(Spec(path: f, parse: { KernelText.blkio($0, "Read") ?? 0 }, scale: 1,
+                                     source: "cgroup v1 blkio.throttle.io_service_bytes"))
+                write = .counter(Spec(path: f, parse: { KernelText.blkio($0, "Write") ?? 0 }, scale: 1,
+                                      source: "cgroup v1 blkio.throttle.io_service_bytes"))
+            } else if SysFS.exists(d + "/blkio.io_service_bytes") {
+                // CFQ-era kernels count here without any rule.
+                let f = d + "/blkio.io_service_bytes"
+                read = .counter(Spec(path: f, parse: { KernelText.blkio($0, "Read") ?? 0 }, scale: 1,
+                                     source: "cgroup v1 blkio.io_service_bytes"))
+                write = .counter(Spec(path: f, parse: { KernelText.blkio($0, "Write") ?? 0 }, scale: 1,
+                                      source: "cgroup v1 blkio.io_service_bytes"))
+            } else {
+                let why = "cgroup v1 blkio counts I/O only on devices with a throttle rule, and the run's group has none"
+                read = .absent(why); write = .absent(why)
+            }
+        } else {
+            let why = paths.mode == .v2 ? "the io controller is not enabled for the run's cgroup"
+                                        : "no v1 blkio controller group for the run"
+            read = .absent(why); write = .absent(why)
+        }
+        return (read, write)
+    }
+
+    private init(paths: CgroupPaths, table: [Key: Resolved], procsFile: String?) {
+        self.paths = paths; self.table = table; self.procsFile = procsFile
+    }
+
+    /// This layout for the sibling group `other`: every file path re-rooted from this group's
+    /// directory to the same controller's directory of `other`; nil if a path lies in none.
+    func moved(to other: CgroupPaths) -> CgroupCounters? {
+        var dirs: [(from: String, to: String)] = []
+        for (controller, dir) in paths.v1 { guard let to = other.v1[controller] else { return nil }; dirs.append((dir, to)) }
+        if let u = paths.unified { guard let to = other.unified else { return nil }; dirs.append((u, to)) }
+        func move(_ path: String) -> String? {
+            guard let d = dirs.first(where: { path.hasPrefix($0.from + "/") }) else { return nil }
+            return d.to + path.dropFirst(d.from.count)
+        }
+        var table: [Key: Resolved] = [:]
+        for (key, entry) in self.table {
+            switch entry {
+            case .absent: table[key] = entry
+            case .counter(let spec):
+                guard let path = move(spec.path) else { return nil }
+                table[key] = .counter(Spec(path: path, parse: spec.parse, scale: spec.scale, source: spec.source))
+            }
+        }
+        (table[.diskRead], table[.diskWrite]) = Self.disk(other)
+        var procs: String?
+        if let p = procsFile { guard let moved = move(p) else { return nil }; procs = moved }
+        return CgroupCounters(paths: other, table: table, procsFile: procs)
+    }
 
     public init(paths: CgroupPaths) {
         self.paths = paths
@@ -176,36 +256,7 @@ public struct CgroupCounters {
             table[.anonNow] = .absent(why); table[.faultsNow] = .absent(why)
         }
 
-        // Disk: bytes that reached the block layer on behalf of the cgroup.
-        if let u = unified, paths.mode == .v2, SysFS.exists(u + "/io.stat") {
-            // An empty io.stat means no I/O yet: a measured 0, not a missing figure.
-            table[.diskRead] = .counter(Spec(path: u + "/io.stat", parse: { KernelText.ioStat($0, "rbytes") ?? 0 },
-                                             scale: 1, source: "cgroup v2 io.stat rbytes"))
-            table[.diskWrite] = .counter(Spec(path: u + "/io.stat", parse: { KernelText.ioStat($0, "wbytes") ?? 0 },
-                                              scale: 1, source: "cgroup v2 io.stat wbytes"))
-        } else if let d = v1("blkio") {
-            if BlkioInit.hasThrottleRule(cgroupDir: d) {
-                let f = d + "/blkio.throttle.io_service_bytes"
-                table[.diskRead] = .counter(Spec(path: f, parse: { KernelText.blkio($0, "Read") ?? 0 }, scale: 1,
-                                                 source: "cgroup v1 blkio.throttle.io_service_bytes"))
-                table[.diskWrite] = .counter(Spec(path: f, parse: { KernelText.blkio($0, "Write") ?? 0 }, scale: 1,
-                                                  source: "cgroup v1 blkio.throttle.io_service_bytes"))
-            } else if SysFS.exists(d + "/blkio.io_service_bytes") {
-                // CFQ-era kernels count here without any rule.
-                let f = d + "/blkio.io_service_bytes"
-                table[.diskRead] = .counter(Spec(path: f, parse: { KernelText.blkio($0, "Read") ?? 0 }, scale: 1,
-                                                 source: "cgroup v1 blkio.io_service_bytes"))
-                table[.diskWrite] = .counter(Spec(path: f, parse: { KernelText.blkio($0, "Write") ?? 0 }, scale: 1,
-                                                  source: "cgroup v1 blkio.io_service_bytes"))
-            } else {
-                let why = "cgroup v1 blkio counts I/O only on devices with a throttle rule, and the run's group has none"
-                table[.diskRead] = .absent(why); table[.diskWrite] = .absent(why)
-            }
-        } else {
-            let why = paths.mode == .v2 ? "the io controller is not enabled for the run's cgroup"
-                                        : "no v1 blkio controller group for the run"
-            table[.diskRead] = .absent(why); table[.diskWrite] = .absent(why)
-        }
+        (table[.diskRead], table[.diskWrite]) = Self.disk(paths)
 
         // pids: the peak needs pids.peak (kernel 6.1+ on v2; present on v1 here); else sampled.
         let pidsDir = v1("pids") ?? (paths.mode == .v2 ? unified : nil)

@@ -205,6 +205,7 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         var prevCPU = cpuNow(tree == nil ? nil : totals)
         net?.poll()
         readMemoryStat()
+        SpawnTrace.mark("sampler: thread started, first reads taken")
         // No walk here: the first is at the first tick. At exec the workload is mapping its
         // libraries, and smaps_rollup holds its memory map's lock for the length of the walk —
         // ld.so's mmap waited on it (a /bin/true in D state for 0.3 ms under `perf sched`), and

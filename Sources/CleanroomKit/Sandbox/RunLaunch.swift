@@ -61,6 +61,7 @@ extension Sandbox {
         }
 
         observer?.prepare(groups.workload.paths)
+        SpawnTrace.mark("observer prepared (counter layout, start snapshot)")
         let plan = SpawnPlan(exe: exe, argv: req.command, env: env, cwd: req.cwd, namespaces: namespaces,
                              filesystem: req.settings.filesystem, hostname: req.hostname, rlimits: rlimits,
                              program: program, hasServices: !req.services.isEmpty,

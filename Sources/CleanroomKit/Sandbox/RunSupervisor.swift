@@ -176,6 +176,7 @@ final class RunSupervisor {
                 }
                 observer.started(RunStart(paths: group.paths, rootPID: rootPID, rootIsInit: useInit, at: Double(ns) / 1e9,
                                           metricsFile: metricsPath, runID: runID, netnsFD: netnsFD))
+                SpawnTrace.mark("parent: observer started")
             }
         case .message(.failure(let f)): failure = f
         case .message, .nothing: break
