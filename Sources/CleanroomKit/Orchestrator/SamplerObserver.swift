@@ -17,9 +17,16 @@ final class SamplerObserver: RunObserver {
 
     /// The counters' start snapshot, before the spawn: the run's CPU is then everything its
     /// cgroup used, from which the sandbox's own part (`startup_cpu`) is taken out by name.
+    /// The sampler's thread is made here too, ahead of the clone, and waits for the exec.
     func prepare(_ paths: CgroupPaths) {
-        sampler = Sampler(paths: paths, interval: interval, network: network)
+        let s = Sampler(paths: paths, interval: interval, network: network)
+        s.arm()
+        sampler = s
     }
+
+    /// A run that ended before its exec (a failed spawn or set-up) never calls `finished`: its
+    /// armed sampler thread is let go with the observer.
+    deinit { sampler?.cancel() }
 
     func started(_ run: RunStart) {
         let s = sampler ?? Sampler(paths: run.paths, interval: interval, network: network)

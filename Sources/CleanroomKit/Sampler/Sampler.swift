@@ -24,8 +24,9 @@ public struct SamplerResult {
 /// Samples a running workload from a dedicated thread at a fixed interval (default 50 ms):
 /// kept fds read with pread, preallocated buffers, no per-sample allocation on the cgroup path.
 ///
-/// The sandbox drives it through `RunObserver` (Orchestrator/SamplerObserver.swift): created and
-/// started when the workload execs, stopped once every process of the run has exited and before
+/// The sandbox drives it through `RunObserver` (Orchestrator/SamplerObserver.swift): created with
+/// its thread armed before the clone, started when the workload execs, stopped once every process
+/// of the run has exited and before
 /// the run's cgroup is removed; the sandbox adds its clocks and rusage in `FigureAssembler`.
 public final class Sampler: @unchecked Sendable {   // its thread hands results over through semaphores
     public let paths: CgroupPaths
@@ -45,7 +46,13 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
 
     private let stopSignal = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
+    /// An armed thread waits on it for `start` (or `cancel`).
+    private let go = DispatchSemaphore(value: 0)
     private var thread: Thread?
+    // Caller's side only: the thread was made by `arm`, and `start` has let it go.
+    private var armed = false, started = false
+    // Written before `go` is signalled, read after.
+    private var cancelled = false
     private var rootPID: pid_t = 0
     private var rootIsInit = false
     private var netnsFD: Int32 = -1
@@ -70,11 +77,39 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
     /// `rootIsInit`: the root is the sandbox's init (a copy of cleanroom), whose memory is not the run's.
     /// `netnsFD`: the run's network namespace, open (`RunStart.netnsFD`); -1: found from rootPID.
     public func start(rootPID: pid_t, origin: UInt64? = nil, rootIsInit: Bool = false, netnsFD: Int32 = -1) {
+        precondition(!started && (armed || thread == nil), "Sampler.start called twice")
         self.rootIsInit = rootIsInit
         self.netnsFD = netnsFD
-        precondition(thread == nil, "Sampler.start called twice")
         self.rootPID = rootPID
         self.origin = origin ?? UInt64(Monotonic.nowNS)
+        started = true
+        if armed { go.signal(); return }
+        spawnThread()
+    }
+
+    /// Makes the sampler thread ahead of the run (the sandbox calls it before the clone): it names
+    /// and tunes itself and opens the group's counter files, then waits for `start`. At the
+    /// workload's exec there is then only a semaphore to post, instead of a thread to make (and a
+    /// second core's worth of set-up) while the workload starts: 0.18–0.2 ms from the exec stamp to
+    /// the first reads before (docs/BENCHMARKS.md). `cancel` (or `stop`) lets an armed thread go
+    /// that was never started.
+    public func arm() {
+        precondition(thread == nil && !started, "Sampler.arm after the thread was made")
+        armed = true
+        spawnThread()
+    }
+
+    /// Ends an armed thread that was never started (the run failed before its exec); nothing
+    /// otherwise.
+    public func cancel() {
+        guard armed, !started, thread != nil else { return }
+        cancelled = true
+        go.signal()
+        finished.wait()
+        thread = nil
+    }
+
+    private func spawnThread() {
         let t = Thread { [self] in self.run() }
         t.name = "cr-sampler"
         thread = t
@@ -88,6 +123,7 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         var figures: [FigureSource: Figures] = [:]
         var selfCPU = 0.0
         var walks = ProcessMemory.Peaks()
+        cancel()
         let hostAtEnd = HostContention.read()
         // The group's final counters are read here while the sampler thread wakes and takes its
         // own last reads (other files): the two waits overlap instead of adding up.
@@ -137,6 +173,10 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         let statPath = anonSpec?.path ?? faultsSpec?.path
         let statFile = statPath.flatMap { KeptFile($0, capacity: 8192) }
         let faultsParse = faultsSpec.flatMap { $0.path == statPath ? $0.parse : nil }
+        if armed {
+            go.wait()
+            if cancelled { finished.signal(); return }
+        }
         let wantIO = counters[.diskRead].spec == nil
         let wantHWM = counters[.memoryPeak].spec == nil
         let needTree = cpuFile == nil || memFile == nil || wantIO || wantHWM
