@@ -15,10 +15,11 @@ public struct CgroupPaths: Equatable, Sendable {
     /// (two runs' groups under cleanroom's parents): `CgroupCounters.resolved` reuses a layout.
     func isSibling(of other: CgroupPaths) -> Bool {
         func parent(_ dir: String) -> Substring? { dir.lastIndex(of: "/").map { dir[..<$0] } }
-        guard mode == other.mode, Set(v1.keys) == Set(other.v1.keys), (unified == nil) == (other.unified == nil) else { return false }
+        guard mode != .none, mode == other.mode, Set(v1.keys) == Set(other.v1.keys),
+              (unified == nil) == (other.unified == nil) else { return false }
         for (controller, dir) in v1 where parent(dir) == nil || parent(dir) != other.v1[controller].flatMap(parent) { return false }
         if let u = unified, let o = other.unified, parent(u) == nil || parent(u) != parent(o) { return false }
-        return mode != .none
+        return true
     }
 
     public init(mode: Mode, v1: [String: String] = [:], unified: String? = nil) {

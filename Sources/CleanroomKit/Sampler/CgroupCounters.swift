@@ -150,7 +150,8 @@ public struct CgroupCounters {
     }
 
     /// This layout for the sibling group `other`: every file path re-rooted from this group's
-    /// directory to the same controller's directory of `other`; nil if a path lies in none.
+    /// directory to the same controller's directory of `other` (nil if a path lies in none), the
+    /// disk counters resolved for `other` itself.
     func moved(to other: CgroupPaths) -> CgroupCounters? {
         var dirs: [(from: String, to: String)] = []
         for (controller, dir) in paths.v1 { guard let to = other.v1[controller] else { return nil }; dirs.append((dir, to)) }
@@ -160,7 +161,7 @@ public struct CgroupCounters {
             return d.to + path.dropFirst(d.from.count)
         }
         var table: [Key: Resolved] = [:]
-        for (key, entry) in self.table {
+        for (key, entry) in self.table where key != .diskRead && key != .diskWrite {
             switch entry {
             case .absent: table[key] = entry
             case .counter(let spec):

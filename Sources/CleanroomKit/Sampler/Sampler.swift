@@ -26,8 +26,8 @@ public struct SamplerResult {
 ///
 /// The sandbox drives it through `RunObserver` (Orchestrator/SamplerObserver.swift): created with
 /// its thread armed before the clone, started when the workload execs, stopped once every process
-/// of the run has exited and before
-/// the run's cgroup is removed; the sandbox adds its clocks and rusage in `FigureAssembler`.
+/// of the run has exited and before the run's cgroup is removed; the sandbox adds its clocks and
+/// rusage in `FigureAssembler`.
 public final class Sampler: @unchecked Sendable {   // its thread hands results over through semaphores
     public let paths: CgroupPaths
     public let interval: Double
