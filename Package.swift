@@ -15,6 +15,23 @@ let staticLibstdcxxFlags: [String] = {
     return ["-L", Context.packageDirectory + "/scripts/static-libstdc++"]
 }()
 
+/// scripts/static-sqlite3 and scripts/static-zlib when Debian's libsqlite3-dev / zlib1g-dev archives
+/// are installed (scripts/install-deps installs both): SQLite and zlib linked in, so no command
+/// loads them at start and the binary needs neither libsqlite3-0 nor zlib1g on the target.
+/// libseccomp stays shared: it is LGPL-2.1, and a static copy would oblige shipping relinkable
+/// objects with every binary.
+let staticArchiveFlags: [String] = {
+    let fm = FileManager.default
+    let libraryDirectories = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"]
+    func installed(_ archive: String) -> Bool {
+        libraryDirectories.contains { fm.fileExists(atPath: "\($0)/\(archive)") }
+    }
+    var flags: [String] = []
+    if installed("libsqlite3.a") { flags += ["-L", Context.packageDirectory + "/scripts/static-sqlite3"] }
+    if installed("libz.a") { flags += ["-L", Context.packageDirectory + "/scripts/static-zlib"] }
+    return flags
+}()
+
 let package = Package(
     name: "cleanroom",
     products: [
@@ -39,8 +56,8 @@ let package = Package(
         // execve may touch the Swift runtime or malloc.
         .target(
             name: "CSpawn",
-            path: "Sources/CSpawn",
-            linkerSettings: [.linkedLibrary("seccomp")]
+            path: "Sources/CSpawn"
+            // libseccomp is opened with dlopen at its first use (Sources/CSpawn/seccomp.c), not linked.
         ),
         // The pipeline: Config → Orchestrator → Sandbox → Sampler → Analysis → Reports → Alerts.
         .target(
@@ -67,7 +84,9 @@ let package = Package(
             // The static stdlib's link arguments export every symbol (~38 000) for dladdr-named
             // crash frames; the runtime's start-up dladdr then scans them all and the loader
             // hashes them: −30 % of `cleanroom --version`'s CPU (docs/BENCHMARKS.md "Start-up").
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"] + staticLibstdcxxFlags, .when(platforms: [.linux]))]
+            // -static-libgcc: GCC's unwinder (for the linked-in C++ runtime) from its archive, one
+            // shared library fewer to load at every start (GCC's runtime library exception allows it).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic", "-Xclang-linker", "-static-libgcc"] + staticLibstdcxxFlags + staticArchiveFlags, .when(platforms: [.linux]))]
         ),
         // bench/verdicts' synthetic rows: the gate's judging code over distributions with known noise.
         .executableTarget(

@@ -189,6 +189,10 @@ struct cspawn_sc_arg {
     uint64_t value2;
 };
 
+/* Whether libseccomp.so.2 could be opened (at the first call; nothing loads it at start), and
+ * why not (NULL when it could). Every cspawn_sc_* below opens it as needed. */
+int cspawn_sc_available(void);
+const char *cspawn_sc_load_error(void);
 void *cspawn_sc_new(int action, int data);
 /* 0, or -errno (-EDOM / -EINVAL for unknown names: the caller decides whether that matters). */
 int cspawn_sc_rule(void *ctx, int action, int data, const char *name, unsigned int nargs,

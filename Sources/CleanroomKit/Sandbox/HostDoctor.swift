@@ -62,7 +62,7 @@ public struct DoctorReport: Codable, Sendable {
         }
         let mode = cspawn_seccomp_mode()
         add("seccomp", "filters", mode >= 0, mode >= 0 ? "seccomp filter mode available" : "kernel without CONFIG_SECCOMP_FILTER")
-        add("seccomp", "user notification", host.seccompNotify, host.seccompNotify ? "denied calls counted by name" : "denied with EPERM but not counted (kernel < 5.0 or libseccomp < 2.5)")
+        add("seccomp", "user notification", host.seccompNotify, host.seccompNotify ? "denied calls counted by name" : "denied with EPERM but not counted (kernel < 5.0, or libseccomp < 2.5 or not installed)")
         do {
             let p = try SeccompPolicy.program(for: .default, notify: host.seccompNotify)
             add("seccomp", "default policy", true, "\(p?.length ?? 0) BPF instructions; \(SeccompPolicy.defaultDenied.count) calls denied" + ((p?.unknownNames.isEmpty ?? true) ? "" : ", unknown here: \(p!.unknownNames.joined(separator: " "))"))

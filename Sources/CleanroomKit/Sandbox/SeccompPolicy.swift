@@ -148,7 +148,12 @@ public enum SeccompPolicy {
             (notify && action == CSPAWN_ACT_ERRNO) ? (CSPAWN_ACT_NOTIFY, 0) : (action, data)
         }
         let d = mapped(defaultAction.0, defaultAction.1)
-        guard let ctx = cspawn_sc_new(d.0, d.1) else { throw SeccompError(message: "seccomp_init failed") }
+        guard let ctx = cspawn_sc_new(d.0, d.1) else {
+            if let why = cspawn_sc_load_error() {
+                throw SeccompError(message: "libseccomp could not be loaded (\(String(cString: why))): install libseccomp2, or run with seccomp none")
+            }
+            throw SeccompError(message: "seccomp_init failed")
+        }
         defer { cspawn_sc_free(ctx) }
         var errnos: [Int32: Int32] = [:]
         var unknown: [String] = []

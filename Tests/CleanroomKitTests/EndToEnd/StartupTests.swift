@@ -32,4 +32,36 @@ final class StartupTests: EndToEndTestCase {
         XCTAssertTrue(text.contains("Symbol table"), text)
         XCTAssertEqual(exported.count, 0, "exported: \(exported.prefix(3))")
     }
+
+    /// libseccomp is opened at its first use, not by the loader (Sources/CSpawn/seccomp.c): with the
+    /// library unreadable (bind-mounted over by /dev/null in a mount namespace of this test's own),
+    /// `--version` still answers, a sandbox with a filter is a clear set-up error (exit 3, not the
+    /// loader's 127), and one without a filter runs.
+    func testWithoutLibseccompOnlyTheFilterFails() throws {
+        let candidates = ["/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"]
+            .map { $0 + "/libseccomp.so.2" }
+        let link = try XCTUnwrap(candidates.first { FileManager.default.fileExists(atPath: $0) }, "libseccomp.so.2 not found")
+        let library = URL(fileURLWithPath: link).resolvingSymlinksInPath().path
+        let script = """
+        mount --bind /dev/null "$1" || exit 90
+        "$2" --version >/dev/null 2>&1; echo "version=$?"
+        "$2" exec -- /bin/true 2>&1; echo "filter=$?"
+        "$2" exec --seccomp none -- /bin/true >/dev/null 2>&1; echo "none=$?"
+        """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        p.arguments = ["--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", library, E2E.binary]
+        p.environment = E2E.environment
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("version=0\n"), text)
+        XCTAssertTrue(text.contains("filter=3\n"), text)
+        XCTAssertTrue(text.contains("libseccomp could not be loaded"), text)
+        XCTAssertTrue(text.contains("none=0\n"), text)
+    }
 }
