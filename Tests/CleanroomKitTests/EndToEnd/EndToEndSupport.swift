@@ -112,6 +112,24 @@ enum E2E {
         try Running(args, in: dir, env: env).wait()
     }
 
+    /// Runs `executable ARGS` to completion with stdout and stderr in one pipe: its exit status and
+    /// what it printed. In `dir` when given.
+    static func combinedOutput(_ executable: String, _ args: [String], env: [String: String] = E2E.environment,
+                               in dir: String? = nil) throws -> (status: Int32, text: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        p.environment = env
+        if let dir { p.currentDirectoryURL = URL(fileURLWithPath: dir) }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
     /// Writes `config` as `dir/name` and returns its path.
     @discardableResult
     static func writeConfig(_ config: [String: Any], in dir: String, name: String = "slo.json") throws -> String {

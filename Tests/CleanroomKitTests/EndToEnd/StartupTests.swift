@@ -48,17 +48,9 @@ final class StartupTests: EndToEndTestCase {
         "$2" exec -- /bin/true 2>&1; echo "filter=$?"
         "$2" exec --seccomp none -- /bin/true >/dev/null 2>&1; echo "none=$?"
         """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        p.arguments = ["--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", library, E2E.binary]
-        p.environment = E2E.environment
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, text)
+        let (status, text) = try E2E.combinedOutput("/usr/bin/unshare",
+            ["--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", library, E2E.binary])
+        XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("version=0\n"), text)
         XCTAssertTrue(text.contains("filter=3\n"), text)
         XCTAssertTrue(text.contains("libseccomp could not be loaded"), text)

@@ -218,21 +218,11 @@ final class SandboxEscapeTests: XCTestCase {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: binary), "build the cleanroom executable first")
         let secret = "cr-secret-\(UUID().uuidString)"
         for mode in Self.modes {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = ["exec", "--seccomp", "none", "--filesystem", mode.rawValue, "--", "sh", "-c", """
+            let (status, text) = try E2E.combinedOutput(binary, ["exec", "--seccomp", "none", "--filesystem", mode.rawValue, "--", "sh", "-c", """
                 for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline /proc/self/environ; do cat "$f" 2>/dev/null; done | tr '\\0' '\\n'
                 dd if=/proc/1/mem bs=4096 skip=1 count=1 2>/dev/null | wc -c
-                """]
-            p.environment = ["PATH": "/usr/bin:/bin", "CI_JOB_TOKEN": secret]
-            p.currentDirectoryURL = URL(fileURLWithPath: SandboxTest.scratch())
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = out
-            try p.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            XCTAssertEqual(p.terminationStatus, 0, "\(mode): \(text)")
+                """], env: ["PATH": "/usr/bin:/bin", "CI_JOB_TOKEN": secret], in: SandboxTest.scratch())
+            XCTAssertEqual(status, 0, "\(mode): \(text)")
             XCTAssertFalse(text.contains(secret), "\(mode): the secret reached the run:\n\(text)")
             XCTAssertTrue(text.contains("PATH="), "\(mode): the workload's own environment is listed (the probe ran): \(text)")
         }
