@@ -11,10 +11,13 @@ extension String {
     }
 
     /// Without its leading and trailing blanks.
-    var trimmingBlanks: String {
+    var trimmingBlanks: String { trimming(String.isBlank) }
+
+    /// Without the leading and trailing scalars `trimmed` says yes to.
+    private func trimming(_ trimmed: (Unicode.Scalar) -> Bool) -> String {
         let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !String.isBlank($0) }),
-              let last = scalars.lastIndex(where: { !String.isBlank($0) }) else { return "" }
+        guard let first = scalars.firstIndex(where: { !trimmed($0) }),
+              let last = scalars.lastIndex(where: { !trimmed($0) }) else { return "" }
         return String(scalars[first...last])
     }
 
@@ -32,12 +35,7 @@ extension String {
 
     /// `trimmingCharacters(in: .whitespacesAndNewlines)` without NSString: what the kernel's
     /// one-line files (and lock files, console lines) are read through on every command's path.
-    var trimmingSpaceAndNewlines: String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !String.isSpaceOrNewline($0) }),
-              let last = scalars.lastIndex(where: { !String.isSpaceOrNewline($0) }) else { return "" }
-        return String(scalars[first...last])
-    }
+    var trimmingSpaceAndNewlines: String { trimming(String.isSpaceOrNewline) }
 
     /// `(self as NSString).appendingPathComponent(name)` for a plain file name, without NSString:
     /// a slash between them unless the directory ends with one (or is empty).
