@@ -16,6 +16,17 @@ final class StartupTests: EndToEndTestCase {
         XCTAssertEqual(parser.out, r.out)
     }
 
+    /// The early answer writes once, itself: a full or closed standard output is an output error
+    /// (exit 3, named), as for every other command, not a pass with the answer lost.
+    func testVersionThatCannotBeWrittenIsAnOutputError() throws {
+        let full = try E2E.combinedOutput("/bin/sh", ["-c", #""$0" --version > /dev/full"#, E2E.binary])
+        XCTAssertEqual(full.status, 3, full.text)
+        XCTAssertTrue(full.text.contains("cannot write to standard output: No space left on device"), full.text)
+        let closed = try E2E.combinedOutput("/bin/sh", ["-c", #""$0" --version >&-"#, E2E.binary])
+        XCTAssertEqual(closed.status, 3, closed.text)
+        XCTAssertTrue(closed.text.contains("cannot write to standard output"), closed.text)
+    }
+
     func testTheBinaryExportsNoSwiftSymbols() throws {
         let readelf = ["/usr/bin/readelf", "/bin/readelf"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let tool = try XCTUnwrap(readelf, "readelf (binutils) is needed")
