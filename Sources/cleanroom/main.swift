@@ -39,7 +39,7 @@ signal(SIGPIPE, SIG_IGN)
 // `cleanroom --version` alone needs none of the command tree. ArgumentParser's reflection over the
 // commands does its first protocol-conformance lookups, each a scan of every conformance record in
 // this static binary (~9 500): over a third of the start-up's CPU (docs/BENCHMARKS.md "Start-up").
-// Same text and exit status as ArgumentParser's own `--version`. Compared as C strings: building
+// Same text and exit status as ArgumentParser's `--version` below. Compared as C strings: building
 // `CommandLine.arguments` (an array of Strings, its generic metadata looked up by mangled name) was
 // 7 % of this command's CPU.
 if CommandLine.argc == 2, let first = CommandLine.unsafeArgv[1], strcmp(first, "--version") == 0 {
@@ -84,6 +84,13 @@ do {
         exit(ExitStatus.environment)
     }
     if !stdoutDelivered(), Cleanroom.exitCode(for: error) == .success { exit(ExitStatus.environment) }
+    if Cleanroom.exitCode(for: error) == .success {
+        // --help, --version among other arguments, help subcommands: ArgumentParser would print
+        // the text and exit 0 whether or not it reached the reader.
+        let text = Cleanroom.fullMessage(for: error)
+        if !text.isEmpty { print(text) }
+        exit(stdoutDelivered() ? 0 : ExitStatus.environment)
+    }
     if Cleanroom.exitCode(for: error) == .validationFailure {
         fputs(Cleanroom.fullMessage(for: error) + "\n", stderr)
         exit(ExitStatus.usage)

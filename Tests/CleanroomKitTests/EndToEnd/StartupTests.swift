@@ -16,15 +16,18 @@ final class StartupTests: EndToEndTestCase {
         XCTAssertEqual(parser.out, r.out)
     }
 
-    /// The early answer writes once, itself: a full or closed standard output is an output error
-    /// (exit 3, named), as for every other command, not a pass with the answer lost.
-    func testVersionThatCannotBeWrittenIsAnOutputError() throws {
-        let full = try E2E.combinedOutput("/bin/sh", ["-c", #""$0" --version > /dev/full"#, E2E.binary])
-        XCTAssertEqual(full.status, 3, full.text)
-        XCTAssertTrue(full.text.contains("cannot write to standard output: No space left on device"), full.text)
-        let closed = try E2E.combinedOutput("/bin/sh", ["-c", #""$0" --version >&-"#, E2E.binary])
-        XCTAssertEqual(closed.status, 3, closed.text)
-        XCTAssertTrue(closed.text.contains("cannot write to standard output"), closed.text)
+    /// The early `--version` writes once, itself, and ArgumentParser's answers (help, a version
+    /// among other arguments) go through the same check: a full or closed standard output is an
+    /// output error (exit 3, named), as for every other command, not a pass with the answer lost.
+    func testVersionOrHelpThatCannotBeWrittenIsAnOutputError() throws {
+        for args in ["--version", "--version run", "--help", "help exec"] {
+            let full = try E2E.combinedOutput("/bin/sh", ["-c", "\"$0\" \(args) > /dev/full", E2E.binary])
+            XCTAssertEqual(full.status, 3, "\(args): \(full.text)")
+            XCTAssertTrue(full.text.contains("cannot write to standard output: No space left on device"), "\(args): \(full.text)")
+            let closed = try E2E.combinedOutput("/bin/sh", ["-c", "\"$0\" \(args) >&-", E2E.binary])
+            XCTAssertEqual(closed.status, 3, "\(args): \(closed.text)")
+            XCTAssertTrue(closed.text.contains("cannot write to standard output"), "\(args): \(closed.text)")
+        }
     }
 
     func testTheBinaryExportsNoSwiftSymbols() throws {
