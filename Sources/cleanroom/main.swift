@@ -49,13 +49,13 @@ if CommandLine.argc == 2, let first = CommandLine.unsafeArgv[1], strcmp(first, "
 // Every other command: the loader's relocation table is not needed again (~3 MB of RSS).
 LoaderPages.release()
 
-/// One write, not print: print's `Any...` array is another type the runtime looks up by name (2 %
-/// of the command's CPU). A version that could not be written is an output error, as elsewhere.
+/// StandardStreams.write, not print: print's `Any...` array is another type the runtime looks up by
+/// name (2 % of the command's CPU). A version that could not be written is an output error, as elsewhere.
 func answerVersion() -> Never {
-    var line = CleanroomVersion.display + "\n"
-    let written = line.withUTF8 { write(1, $0.baseAddress, $0.count) }
-    if written != line.utf8.count {
-        fputs("cleanroom: \(StandardStreamError(stream: "output", errno: written < 0 ? errno : EIO))\n", stderr)
+    do {
+        try StandardStreams.write(CleanroomVersion.display + "\n")
+    } catch {
+        fputs("cleanroom: \(error)\n", stderr)
         exit(ExitStatus.environment)
     }
     exit(0)
@@ -83,15 +83,17 @@ do {
         fputs("cleanroom: \(error)\n", stderr)
         exit(ExitStatus.environment)
     }
-    if !stdoutDelivered(), Cleanroom.exitCode(for: error) == .success { exit(ExitStatus.environment) }
-    if Cleanroom.exitCode(for: error) == .success {
-        // --help, --version among other arguments, help subcommands: ArgumentParser would print
-        // the text and exit 0 whether or not it reached the reader.
+    let code = Cleanroom.exitCode(for: error)
+    if code == .success {
+        // What the command printed before its clean exit, then ArgumentParser's own text (--help,
+        // --version among other arguments, help subcommands), which it would print and exit 0
+        // whether or not it reached the reader.
+        guard stdoutDelivered() else { exit(ExitStatus.environment) }
         let text = Cleanroom.fullMessage(for: error)
         if !text.isEmpty { print(text) }
         exit(stdoutDelivered() ? 0 : ExitStatus.environment)
     }
-    if Cleanroom.exitCode(for: error) == .validationFailure {
+    if code == .validationFailure {
         fputs(Cleanroom.fullMessage(for: error) + "\n", stderr)
         exit(ExitStatus.usage)
     }
