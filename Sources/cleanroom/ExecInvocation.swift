@@ -43,6 +43,11 @@ struct ExecInvocation {
         if argv.first == "--" { argv.removeFirst() }
         guard !argv.isEmpty else { throw ValidationError("no command given: cleanroom exec [OPTIONS] -- COMMAND [ARG ...]") }
         let base = FileManager.default.currentDirectoryPath
+        // The host probe and the filter on the other core while the flags are checked below. With
+        // options, only once they passed (bad input runs nothing, not even the probe); with none,
+        // only the command's own words can be refused, and the defaults are known now.
+        let defaults = flags.isEmpty && envs.isEmpty && capAdd.isEmpty
+        if defaults { SandboxPrewarm.begin(seccomp: .default, cwd: base) }
         let workload: WorkloadPlan
         switch ExecFlags.plan(flags: flags, env: envs, command: argv, baseDirectory: base, capAdd: capAdd) {
         case .success(let w): workload = w
@@ -51,6 +56,7 @@ struct ExecInvocation {
             for line in problems.lines { fputs("cleanroom exec: \(line)\n", stderr) }
             throw ExitCode(ExitStatus.usage)
         }
+        if !defaults { SandboxPrewarm.begin(seccomp: workload.sandbox.seccomp, cwd: workload.cwd) }
         // Handlers first: a signal from here on tears the run down and still reaches `leave`.
         SignalTeardown.install()
         let outDir: String

@@ -38,7 +38,7 @@ enum ExecScratch {
     /// when nothing else is in it (rmdir refuses otherwise: a concurrent exec's directory stays),
     /// so that an exec leaves nothing behind.
     static func remove(_ dir: String) {
-        try? FileManager.default.removeItem(atPath: dir)
+        FileTree.remove(dir)
         // `dir` is make()'s "<parent>/cr-…": its parent is everything before the last slash.
         if let slash = dir.lastIndex(of: "/"), slash != dir.startIndex { _ = rmdir(String(dir[..<slash])) }
     }
@@ -99,7 +99,7 @@ enum ExecScratch {
             let path = parent + "/" + entry
             var st = stat()
             guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == geteuid() else { continue }
-            try? FileManager.default.removeItem(atPath: path)
+            FileTree.remove(path)
             removed.append(entry)
         }
         return removed

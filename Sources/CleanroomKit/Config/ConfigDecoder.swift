@@ -284,12 +284,31 @@ final class ConfigDecoder {
         path == "." ? resolvedBase : resolvePath(path)
     }
 
-    private func resolvePath(_ path: String) -> String {
-        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path)
-            : URL(fileURLWithPath: baseDirectory).appendingPathComponent(path)
-        var s = url.standardizedFileURL.path
-        while s.count > 1, s.hasSuffix("/") { s.removeLast() }
-        return s
+    private func resolvePath(_ path: String) -> String { Self.tidyPath(path, base: baseDirectory) }
+
+    /// `path` made absolute against `base` (itself against the working directory when relative),
+    /// `.` and empty names dropped, no trailing slash; with a `..` in it, the path's links are
+    /// resolved first (when the whole path exists) so that `..` means the real parent, as the
+    /// kernel takes it, else `..` is taken lexically. That is what
+    /// `URL(fileURLWithPath:).standardizedFileURL.path` gives on Linux (`ConfigPathTests` compares
+    /// the two), without its URL parsing and percent-encoding, which were a twentieth of
+    /// `cleanroom exec`'s CPU before the run (docs/BENCHMARKS.md). A path without `..` keeps its
+    /// links: it stays as the user wrote it.
+    static func tidyPath(_ path: String, base: String) -> String {
+        var full = path
+        if !path.hasPrefix("/") {
+            var dir = base
+            if !dir.hasPrefix("/") { dir = FileManager.default.currentDirectoryPath + "/" + dir }
+            full = dir + "/" + path
+        }
+        if full.split(separator: "/").contains("..") {
+            full = SysFS.realPathIfExists(full) ?? full
+        }
+        var names: [Substring] = []
+        for name in full.split(separator: "/") where name != "." {
+            if name == ".." { _ = names.popLast() } else { names.append(name) }
+        }
+        return "/" + names.joined(separator: "/")
     }
 
     func join(_ path: String, _ key: String) -> String {

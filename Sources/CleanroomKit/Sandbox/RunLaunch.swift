@@ -16,7 +16,8 @@ extension Sandbox {
         if req.strict && !degraded.isEmpty { throw SandboxError.notEnforced(degraded) }
         SpawnTrace.mark("degradations listed")
 
-        try SysFS.makeDirectories(req.outputDirectory)
+        outputFD = try SysFS.openMadeDirectory(req.outputDirectory)
+        defer { close(outputFD); outputFD = -1 }
         let reportDir = req.outputReportPath ?? req.outputDirectory
         var record = RunRecord(index: index, warmup: warmup, outcome: .error)
         record.output = OutputFiles(stdout: reportDir + "/stdout.txt", stderr: reportDir + "/stderr.txt", truncated: false)
@@ -47,12 +48,7 @@ extension Sandbox {
         let runID = RunID.next()
         let groups = try makeGroups(runID: runID)
         SpawnTrace.mark("cgroups created with limits")
-        defer {
-            // The last run of this process leaves no `cleanroom` parent behind (this defer runs
-            // after the registry's, so `live` no longer holds this run).
-            Sandbox.registryLock.lock(); let lastRun = Sandbox.live.isEmpty; Sandbox.registryLock.unlock()
-            if lastRun { backend.removeEmptyParents() }
-        }
+        Sandbox.removeParentsAtExit(backend)
         degraded = Sandbox.unique(degraded + groups.workload.degraded
             + zip(req.services, groups.services).flatMap { s, g in g.degraded.map { "service \"\(s.name)\": " + $0 } })
         if req.strict && !degraded.isEmpty {
@@ -172,10 +168,12 @@ extension Sandbox {
             // A fresh, empty file: the run's processes open it by path ($CLEANROOM_METRICS).
             // Never one planted at the name: whatever is there goes, O_EXCL refuses a new plant,
             // and under an output root no directory on the way is followed (OutputRoots).
-            do { try SysFS.writeFile(mp, []) } catch { throw SandboxError.system(error) }
+            // Made from the run's open directory (`outputFD`), not by walking `mp` again.
+            do { try SysFS.writeFile(in: outputFD, "metrics.jsonl", [], path: mp) } catch { throw SandboxError.system(error) }
             // The child binds the file by path and first checks it is this very one (device and
             // inode): another run's workload may be changing the tree meanwhile.
-            metricsFD = try SysFS.openNoFollow(mp, flags: CSPAWN_O_PATH)
+            metricsFD = openat(outputFD, "metrics.jsonl", CSPAWN_O_PATH | O_NOFOLLOW | O_CLOEXEC)
+            guard metricsFD >= 0 else { throw SandboxError.system(.last("open", mp)) }
             pipes.own(metricsFD)
         }
         var cloneFD: Int32 = -1

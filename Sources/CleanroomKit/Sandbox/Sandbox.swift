@@ -70,6 +70,29 @@ public final class Sandbox {
 
     static let sweepLock = NSLock()
 
+    /// The `cleanroom` parents this process made runs under, removed (when empty) as it exits.
+    nonisolated(unsafe) static var parentsAtExit: [String] = []
+
+    /// The process leaves no `cleanroom` parent behind, but keeps them between its own runs:
+    /// removing them after each run and making them again before the next cost a `run --repeat`
+    /// two cgroup mkdirs and rmdirs per hierarchy per run (7 of each on a hybrid host, ~6 % of the
+    /// per-run CPU; docs/BENCHMARKS.md). libc's `exit` runs the removal (every exit path of the
+    /// commands, a signal's teardown included; a forked init never calls it); rmdir of a parent
+    /// that still holds a group fails with EBUSY, so another process's runs are never touched.
+    static func removeParentsAtExit(_ backend: CgroupBackend) {
+        let parents = backend.parents
+        registryLock.lock(); defer { registryLock.unlock() }
+        let first = parentsAtExit.isEmpty
+        for p in parents where !parentsAtExit.contains(p) { parentsAtExit.append(p) }
+        if first && !parentsAtExit.isEmpty { atexit { Sandbox.removeParentsNow() } }
+    }
+
+    /// Removes this process's empty `cleanroom` parents now (at exit; tests call it directly).
+    static func removeParentsNow() {
+        registryLock.lock(); let parents = parentsAtExit; registryLock.unlock()
+        for p in parents { _ = rmdir(p) }
+    }
+
     /// The first run of a process sweeps the leftovers of dead cleanroom processes. The scan for
     /// them is cheap (readdir of the `cleanroom/` parents); killing and removing them is not, and
     /// runs on a thread of its own: it only ever touches groups whose owner is dead (never this
@@ -98,6 +121,8 @@ public final class Sandbox {
     var group: CgroupGroup?
     var rootPID: pid_t = -1
     var interrupted = false
+    /// The run's output directory, open while `execute` runs: its files are created from it.
+    var outputFD: Int32 = -1
 
     /// The teardown generation when this run was asked for.
     let bornIn: Int
@@ -146,7 +171,11 @@ public final class Sandbox {
     func writeOutputs(_ o: TailBuffer, _ e: TailBuffer) throws -> Bool {
         for (name, buf) in [("stdout.txt", o), ("stderr.txt", e)] {
             let path = request.outputDirectory + "/" + name
-            do { try SysFS.writeFile(path, buf.bytes) } catch { OutputRoots.unlink(path) }
+            do {
+                if outputFD >= 0 { try SysFS.writeFile(in: outputFD, name, buf.bytes, path: path) } else { try SysFS.writeFile(path, buf.bytes) }
+            } catch {
+                if outputFD >= 0 { unlinkat(outputFD, name, 0) } else { OutputRoots.unlink(path) }
+            }
         }
         return o.truncated || e.truncated
     }

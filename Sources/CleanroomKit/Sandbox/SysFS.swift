@@ -24,15 +24,19 @@ enum SysFS {
         // Always a new file: whatever is at the name goes first (a planted symlink is removed, its
         // target untouched), and O_EXCL|O_NOFOLLOW refuses anything planted in between.
         // Under an output root (OutputRoots): the directories on the way are not followed either.
-        let fd: Int32
         if let (dir, name) = try OutputRoots.parent(of: path) {
             defer { close(dir) }
-            unlinkat(dir, name, 0)
-            fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            try writeFile(in: dir, name, bytes, path: path)
         } else {
-            unlink(path)
-            fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            try writeFile(in: AT_FDCWD, path, bytes, path: path)
         }
+    }
+
+    /// `writeFile` of `name` in the open directory `dir` (a run's, from `openMadeDirectory`);
+    /// `path` names the file in errors.
+    static func writeFile(in dir: Int32, _ name: String, _ bytes: [UInt8], path: String) throws(SystemFailure) {
+        unlinkat(dir, name, 0)
+        let fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw .last("open", path) }
         defer { close(fd) }
         var done = 0
@@ -94,6 +98,13 @@ enum SysFS {
         return String(cString: r)
     }
 
+    /// realpath(3) of `path`; nil when any part of it does not exist.
+    static func realPathIfExists(_ path: String) -> String? {
+        guard let r = realpath(path, nil) else { return nil }
+        defer { free(r) }
+        return String(cString: r)
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
@@ -126,6 +137,20 @@ enum SysFS {
             guard let p = mkdtemp(b.baseAddress!) else { return nil }
             return String(cString: p)
         }
+    }
+
+    /// mkdir -p, then the directory opened (O_RDONLY): under an output root (OutputRoots) without
+    /// following any link on the way. A run creates its files from this descriptor (`writeFile(in:)`)
+    /// instead of walking from the root again for each: the walk was three opens per file, a
+    /// sixth of a `run --repeat` run's file work (docs/BENCHMARKS.md).
+    static func openMadeDirectory(_ path: String) throws(SandboxError) -> Int32 {
+        do {
+            if let fd = try OutputRoots.openDirectory(path, create: true) { return fd }
+            try makeDirectoriesFollowing(path)
+        } catch { throw .system(error) }
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .system(.last("open", path)) }
+        return fd
     }
 
     /// mkdir -p; under an output root (OutputRoots) without following any link on the way.

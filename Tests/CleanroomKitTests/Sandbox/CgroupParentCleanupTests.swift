@@ -34,3 +34,31 @@ final class CgroupParentCleanupTests: XCTestCase {
         XCTAssertThrowsError(try SysFS.mkdir(base + "/no/such/deep/dir"), "only one missing level is made again")
     }
 }
+
+/// On the real kernel: the parents stay while the process runs (runs after the first do not make
+/// them again), and go with the process.
+final class CgroupParentLifetimeTests: XCTestCase {
+    func testParentsStayBetweenRunsAndGoWhenTheProcessExits() throws {
+        guard SandboxTest.isRoot else { throw XCTSkip("needs root for real cgroups") }
+        let host = SandboxHost.current
+        guard host.mode != .none else { throw XCTSkip("no cgroups on this host") }
+        let parents = host.backend.parents
+        let req = SandboxTest.request(["/bin/true"])
+        _ = try Sandbox.run(req)
+        for p in parents { XCTAssertTrue(FileManager.default.fileExists(atPath: p), "\(p) kept after the run") }
+        SandboxTest.assertNothingLeft()
+
+        // A cleanroom process of its own: when it exits, the (empty) parents go with it — ours
+        // included, since nothing of this test process is under them now.
+        let dir = SandboxTest.scratch()
+        let r = try E2E.cleanroom(["exec", "--", "/bin/true"], in: dir)
+        XCTAssertEqual(r.code, 0, "\(r)")
+        for p in parents { XCTAssertFalse(FileManager.default.fileExists(atPath: p), "\(p) removed at exit") }
+
+        // And this process makes them again for its next run.
+        _ = try Sandbox.run(SandboxTest.request(["/bin/true"]))
+        for p in parents { XCTAssertTrue(FileManager.default.fileExists(atPath: p), "\(p) made again") }
+        Sandbox.removeParentsNow()
+        for p in parents { XCTAssertFalse(FileManager.default.fileExists(atPath: p), "\(p) removed by removeParentsNow") }
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+
+/// The per-process set-up of the first run, begun on a second core while the command is still
+/// reading its arguments: the host probe, the leftover scan, the compiled seccomp filter and (on
+/// v1) the disks to count. `cleanroom exec` is one run per process, so each of these was on its
+/// critical path, one after the other, after the flags had been checked (docs/BENCHMARKS.md).
+///
+/// Nothing here decides anything: each step fills the same per-process cache the run reads
+/// (`SandboxHost.current`, `SeccompPolicy.program`, `BlockDevice.writableKept`), under the
+/// cache's own lock, so a run that gets there first simply waits for the answer or computes it
+/// itself. A step that fails here (a profile that cannot be read) is left for the run to meet.
+public enum SandboxPrewarm {
+    /// `seccomp`: the mode the run will most likely use (nil: do not compile); `cwd`: its working
+    /// directory when known.
+    public static func begin(seccomp: SeccompMode?, cwd: String?) {
+        Thread.detachNewThread {
+            let host = SandboxHost.current
+            Sandbox.sweepOnce(host)
+            if let seccomp { _ = try? SeccompPolicy.program(for: seccomp, notify: host.seccompNotify) }
+            if let cwd, host.backend is CgroupV1Backend { _ = BlockDevice.writableKept(cwd: cwd) }
+        }
+    }
+}
