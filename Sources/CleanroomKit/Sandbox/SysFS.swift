@@ -47,22 +47,6 @@ enum SysFS {
         }
     }
 
-    /// open(2) of an existing file without following a link at its name or, under an output root,
-    /// on the way to it.
-    static func openNoFollow(_ path: String, flags: Int32) throws(SandboxError) -> Int32 {
-        let fd: Int32
-        do {
-            if let (dir, name) = try OutputRoots.parent(of: path) {
-                fd = openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC)
-                close(dir)
-            } else {
-                fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC)
-            }
-        } catch { throw .system(error) }
-        guard fd >= 0 else { throw .system(.last("open", path)) }
-        return fd
-    }
-
     /// The whole file parsed by `parse`; nil when it cannot be read (or parsed).
     static func read<R>(_ path: String, _ parse: (KernelText.Bytes) -> R?) -> R? {
         guard let bytes = readBytes(path) else { return nil }
