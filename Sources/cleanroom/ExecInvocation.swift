@@ -54,6 +54,7 @@ struct ExecInvocation {
         case .failure(let problems):
             // Every problem at once, as `validate` does for slo.json; nothing was run.
             for line in problems.lines { fputs("cleanroom exec: \(line)\n", stderr) }
+            SandboxPrewarm.wait()
             throw ExitCode(ExitStatus.usage)
         }
         if !defaults { SandboxPrewarm.begin(seccomp: workload.sandbox.seccomp, cwd: workload.cwd) }
@@ -63,6 +64,7 @@ struct ExecInvocation {
         do { outDir = try ExecScratch.make() } catch {
             // Nothing was made or run; a parent we cannot trust is an environment problem (exit 3).
             fputs("cleanroom exec: \(ConsoleText.escape("\(error)"))\n", stderr)
+            SandboxPrewarm.wait()
             throw ExitCode(ExitStatus.environment)
         }
         // The scratch directory goes on every exit path (error, signal, --json, plain).

@@ -95,6 +95,9 @@ public final class SandboxHost: @unchecked Sendable {
             note = "cgroups present but not usable here (\(error))"
         }
         self.backend = chosen
+        // The probe made the parents: they go when the process exits, whether or not it ran
+        // anything (an `exec` whose command is refused, a `doctor` that stops early).
+        if !(chosen is NoCgroupBackend) { Sandbox.removeParentsAtExit(chosen) }
         backendNote = note
         backendInfo = note == nil ? info : nil
     }

@@ -13,11 +13,25 @@ public enum SandboxPrewarm {
     /// `seccomp`: the mode the run will most likely use (nil: do not compile); `cwd`: its working
     /// directory when known.
     public static func begin(seccomp: SeccompMode?, cwd: String?) {
+        lock.lock(); begun += 1; lock.unlock()
         Thread.detachNewThread {
+            defer { done.signal() }
             let host = SandboxHost.current
             Sandbox.sweepOnce(host)
             if let seccomp { _ = try? SeccompPolicy.program(for: seccomp, notify: host.seccompNotify) }
             if let cwd, host.backend is CgroupV1Backend { _ = BlockDevice.writableKept(cwd: cwd) }
         }
     }
+
+    /// Waits for what `begin` started: a command that exits without running anything (its input
+    /// refused) must not leave while the probe is making the `cleanroom` parents, which are
+    /// removed at exit only once the probe has made them (SandboxHost).
+    public static func wait() {
+        lock.lock(); let n = begun; begun = 0; lock.unlock()
+        for _ in 0..<n { done.wait() }
+    }
+
+    private static let lock = NSLock()
+    private static let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) private static var begun = 0
 }

@@ -60,5 +60,11 @@ final class CgroupParentLifetimeTests: XCTestCase {
         for p in parents { XCTAssertTrue(FileManager.default.fileExists(atPath: p), "\(p) made again") }
         Sandbox.removeParentsNow()
         for p in parents { XCTAssertFalse(FileManager.default.fileExists(atPath: p), "\(p) removed by removeParentsNow") }
+
+        // An exec that runs nothing (its command refused, exit 2) probes the host on a second
+        // thread meanwhile, and the probe makes the parents: they still go with the process.
+        let refused = try E2E.cleanroom(["exec", "--", ""], in: dir)
+        XCTAssertEqual(refused.code, ExitStatus.usage, "\(refused)")
+        for p in parents { XCTAssertFalse(FileManager.default.fileExists(atPath: p), "\(p) left by a refused exec") }
     }
 }
