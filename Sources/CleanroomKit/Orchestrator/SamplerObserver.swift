@@ -19,7 +19,7 @@ final class SamplerObserver: RunObserver {
     /// cgroup used, from which the sandbox's own part (`startup_cpu`) is taken out by name.
     /// The sampler's thread is made here too, ahead of the clone, and waits for the exec.
     func prepare(_ paths: CgroupPaths) {
-        let s = Sampler(paths: paths, interval: interval, network: network)
+        let s = Sampler(paths: paths, interval: interval, network: network, freshGroup: true)
         s.arm()
         sampler = s
     }

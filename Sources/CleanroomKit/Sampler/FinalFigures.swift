@@ -3,9 +3,12 @@ import Foundation
 import Glibc
 #endif
 
-/// The cumulative counters of a run's cgroup, read once before the workload is spawned. A fresh
-/// cgroup starts near 0, but the figures are end − start all the same, so that anything the
-/// sandbox ran in the group before the workload (a `prepare` step) is not counted.
+/// The cumulative counters of a cgroup at the start of what is measured in it; the figures are
+/// end − start. A run's (or a service's) cgroup is made for it just before its spawn, and the
+/// kernel creates every cumulative counter at zero, so for those nothing is read (`fresh`): the
+/// start reads were a twentieth of a `run --repeat` run's time, each of them 0
+/// (`FreshGroupCountersTests` reads them on the real kernel). `take` reads them, for a group that
+/// may have a past.
 public struct Snapshot {
     public let counters: CgroupCounters
     /// Raw counter values at the start (absent: unreadable then, taken as 0 — the group was new).
@@ -22,6 +25,12 @@ public struct Snapshot {
             if let v = counters[k].spec?.read() { values[k] = v }
         }
         return Snapshot(counters: counters, values: values, takenAt: UInt64(Monotonic.nowNS))
+    }
+
+    /// The layout of `paths`, every cumulative counter taken as the 0 it is in a group made just
+    /// now with nothing spawned in it yet (a run's, a service's).
+    public static func fresh(paths: CgroupPaths) -> Snapshot {
+        Snapshot(counters: CgroupCounters.resolved(paths), values: [:], takenAt: UInt64(Monotonic.nowNS))
     }
 }
 

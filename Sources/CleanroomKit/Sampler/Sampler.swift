@@ -64,11 +64,12 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
 
     /// Takes the start snapshot of the run's cgroup: call after creating it, before spawning.
     /// `interval` in seconds (the `sampling` setting); `network` as the run's sandbox has it.
-    public init(paths: CgroupPaths, interval: Double = 0.05, network: NetworkMode = .none) {
+    /// `freshGroup`: the group was made for this run and nothing ran in it yet (`Snapshot.fresh`).
+    public init(paths: CgroupPaths, interval: Double = 0.05, network: NetworkMode = .none, freshGroup: Bool = false) {
         self.paths = paths
         self.interval = max(interval, 0.001)
         self.network = network
-        self.snapshot = Snapshot.take(paths: paths)
+        self.snapshot = freshGroup ? Snapshot.fresh(paths: paths) : Snapshot.take(paths: paths)
         self.hostAtStart = HostContention.read()
     }
 

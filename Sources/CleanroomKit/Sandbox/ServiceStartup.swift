@@ -154,7 +154,7 @@ extension Sandbox {
             guard fd >= 0 else { return "\(name): \(SystemFailure.last("open", f))" }
             fds.own(fd); cgFDs.append(fd)
         }
-        svc.snapshot = Snapshot.take(paths: svc.group.paths)
+        svc.snapshot = Snapshot.fresh(paths: svc.group.paths)   // its group was made for it (RunGroups)
 
         let arena = CArena()
         var s = cspawn_service()
