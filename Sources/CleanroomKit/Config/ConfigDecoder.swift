@@ -304,11 +304,7 @@ final class ConfigDecoder {
         if full.split(separator: "/").contains("..") {
             full = SysFS.realPathIfExists(full) ?? full
         }
-        var names: [Substring] = []
-        for name in full.split(separator: "/") where name != "." {
-            if name == ".." { _ = names.popLast() } else { names.append(name) }
-        }
-        return "/" + names.joined(separator: "/")
+        return "/" + OutputRoots.components(full).joined(separator: "/")
     }
 
     func join(_ path: String, _ key: String) -> String {

@@ -52,14 +52,6 @@ extension CgroupBackend {
         try create(name: name, limits: limits, device: device, counting: device.map { [$0] } ?? [])
     }
 
-    /// Removes the `cleanroom` parents when nothing is left under them, so a machine carries no
-    /// trace of cleanroom between invocations. rmdir of a cgroup that still has a child fails with
-    /// EBUSY, so another run's group is never touched; a concurrent creator re-makes the parent
-    /// (`SysFS.mkdir` retries on ENOENT).
-    public func removeEmptyParents() {
-        for p in parents { _ = rmdir(p) }
-    }
-
     /// Sends `signal` to every process of the group except `except` (the run's init, which forwards).
     func signalAll(_ group: CgroupGroup, _ signal: Int32, except: pid_t? = nil) {
         for pid in pids(group) where pid != except { kill(pid, signal) }

@@ -48,7 +48,6 @@ extension Sandbox {
         let runID = RunID.next()
         let groups = try makeGroups(runID: runID)
         SpawnTrace.mark("cgroups created with limits")
-        Sandbox.removeParentsAtExit(backend)
         degraded = Sandbox.unique(degraded + groups.workload.degraded
             + zip(req.services, groups.services).flatMap { s, g in g.degraded.map { "service \"\(s.name)\": " + $0 } })
         if req.strict && !degraded.isEmpty {

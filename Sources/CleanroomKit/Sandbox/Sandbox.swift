@@ -70,7 +70,8 @@ public final class Sandbox {
 
     static let sweepLock = NSLock()
 
-    /// The `cleanroom` parents this process made runs under, removed (when empty) as it exits.
+    /// The `cleanroom` parents of every cgroup backend this process probed (SandboxHost makes them
+    /// and registers them here), removed (when empty) as it exits.
     nonisolated(unsafe) static var parentsAtExit: [String] = []
 
     /// The process leaves no `cleanroom` parent behind, but keeps them between its own runs:
@@ -170,11 +171,9 @@ public final class Sandbox {
     @discardableResult
     func writeOutputs(_ o: TailBuffer, _ e: TailBuffer) throws -> Bool {
         for (name, buf) in [("stdout.txt", o), ("stderr.txt", e)] {
-            let path = request.outputDirectory + "/" + name
-            do {
-                if outputFD >= 0 { try SysFS.writeFile(in: outputFD, name, buf.bytes, path: path) } else { try SysFS.writeFile(path, buf.bytes) }
-            } catch {
-                if outputFD >= 0 { unlinkat(outputFD, name, 0) } else { OutputRoots.unlink(path) }
+            // Called only inside `execute`, which holds the run's directory open.
+            do { try SysFS.writeFile(in: outputFD, name, buf.bytes, path: request.outputDirectory + "/" + name) } catch {
+                unlinkat(outputFD, name, 0)
             }
         }
         return o.truncated || e.truncated

@@ -76,11 +76,7 @@ enum SysFS {
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     /// The canonical absolute path (realpath(3)); `path` itself when it cannot be resolved.
-    static func realPath(_ path: String) -> String {
-        guard let r = realpath(path, nil) else { return path }
-        defer { free(r) }
-        return String(cString: r)
-    }
+    static func realPath(_ path: String) -> String { realPathIfExists(path) ?? path }
 
     /// realpath(3) of `path`; nil when any part of it does not exist.
     static func realPathIfExists(_ path: String) -> String? {
@@ -97,7 +93,7 @@ enum SysFS {
     /// mkdir; an existing directory is fine.
     static func mkdir(_ path: String) throws(SystemFailure) {
         // ENOENT: the `cleanroom` parent was removed (by the last run of another cleanroom process,
-        // see `removeEmptyParents`) between our mkdir of it and of this child: make it again.
+        // see `Sandbox.removeParentsNow`) between our mkdir of it and of this child: make it again.
         for _ in 0..<5 {
             if Glibc.mkdir(path, 0o755) == 0 || errno == EEXIST { return }
             let e = errno
@@ -111,7 +107,6 @@ enum SysFS {
         throw SystemFailure("mkdir", path, errno: ENOENT)
     }
 
-    /// mkdir -p (the run's output directory), as a set-up error when it fails.
     /// A new directory under $TMPDIR (or /tmp) with an unpredictable name, mode 0700 (mkdtemp):
     /// nobody else can have planted it or anything in it. nil when it cannot be made.
     static func privateTemporaryDirectory(prefix: String) -> String? {
@@ -135,14 +130,6 @@ enum SysFS {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw .system(.last("open", path)) }
         return fd
-    }
-
-    /// mkdir -p; under an output root (OutputRoots) without following any link on the way.
-    static func makeDirectories(_ path: String) throws(SandboxError) {
-        do {
-            if let fd = try OutputRoots.openDirectory(path, create: true) { close(fd); return }
-        } catch { throw .system(error) }
-        do { try makeDirectoriesFollowing(path) } catch { throw .system(error) }
     }
 
     /// mkdir -p of a path the user gave (its links are theirs).

@@ -124,8 +124,9 @@ public enum OutputRoots {
 
     /// The path's names, `.` dropped and `..` taken lexically: only the user's part of a path can
     /// hold one (`-o ../out`; cleanroom's own names below the root never do), and the root's
-    /// descriptor, not this spelling, is what gets written into.
-    private static func components(_ path: String) -> [Substring] {
+    /// descriptor, not this spelling, is what gets written into. (ConfigDecoder.tidyPath too,
+    /// once a path's links are resolved.)
+    static func components(_ path: String) -> [Substring] {
         var parts: [Substring] = []
         for p in path.split(separator: "/") where p != "." {
             if p == ".." { _ = parts.popLast() } else { parts.append(p) }

@@ -1,7 +1,7 @@
 import XCTest
 @testable import CleanroomKit
 
-/// The `cleanroom` parent directories go away with the last run, and a concurrent creator whose
+/// The `cleanroom` parent directories go when empty (at exit), and a concurrent creator whose
 /// parent vanished under it makes it again (fake tree: plain directories behave like cgroupfs
 /// here — rmdir of a non-empty directory fails).
 final class CgroupParentCleanupTests: XCTestCase {
@@ -15,14 +15,16 @@ final class CgroupParentCleanupTests: XCTestCase {
     override func tearDown() { try? FileManager.default.removeItem(atPath: base) }
 
     func testEmptyParentIsRemovedAndBusyOneIsKept() throws {
+        // Through the process's at-exit list, as SandboxHost registers a probed backend.
         let backend = CgroupV2Backend(base: base, fake: true)
+        Sandbox.removeParentsAtExit(backend)
         try SysFS.mkdir(backend.parent)
-        backend.removeEmptyParents()
+        Sandbox.removeParentsNow()
         XCTAssertFalse(FileManager.default.fileExists(atPath: backend.parent), "an empty parent is removed")
 
         try SysFS.mkdir(backend.parent)
         try SysFS.mkdir(backend.parent + "/cr-1-2-3")
-        backend.removeEmptyParents()
+        Sandbox.removeParentsNow()
         XCTAssertTrue(FileManager.default.fileExists(atPath: backend.parent + "/cr-1-2-3"), "another run's group is never touched")
     }
 

@@ -23,12 +23,12 @@ final class OutputRootsTests: XCTestCase {
         let root = base + "/sub/../out"        // as `-o ../out` from sub/ spells it
         try OutputRoots.trust(root)
         defer { OutputRoots.release(root) }
-        try SysFS.makeDirectories(root + "/runs/w/1")
+        close(try SysFS.openMadeDirectory(root + "/runs/w/1"))
         try SysFS.writeFile(root + "/runs/w/1/stdout.txt", Array("one".utf8))
         XCTAssertEqual(try String(contentsOfFile: base + "/out/runs/w/1/stdout.txt", encoding: .utf8), "one")
 
         try FileManager.default.createSymbolicLink(atPath: base + "/out/runs/w/2", withDestinationPath: base + "/victim")
-        XCTAssertThrowsError(try SysFS.makeDirectories(root + "/runs/w/2")) { e in
+        XCTAssertThrowsError(try SysFS.openMadeDirectory(root + "/runs/w/2")) { e in
             XCTAssertTrue("\(e)".contains("not following links"), "\(e)")
         }
         XCTAssertThrowsError(try SysFS.writeFile(root + "/runs/w/2/stdout.txt", Array("two".utf8)))
