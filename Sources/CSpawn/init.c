@@ -46,6 +46,11 @@ static int64_t cs_ns_since(struct timeval now, struct timeval then) {
 
 /* Namespaces exist already (clone flags); everything shared by the init and the workload. */
 static void cs_setup_common(const struct cspawn_config *c) {
+    /* Before the mounts: a sysfs mounted later belongs to the namespace we are in then. */
+    if (c->netns_fd >= 3) {
+        if (syscall(SYS_setns, c->netns_fd, CLONE_NEWNET) < 0) cs_fail(c, "setns", "the run's network namespace", errno);
+        close(c->netns_fd);
+    }
     if (c->uid_map) {
         int r = cs_write_file("/proc/self/setgroups", "deny");
         if (r < 0 && r != -ENOENT) cs_fail(c, "write setgroups", "deny", -r);   /* ENOENT: old kernels */
@@ -74,7 +79,7 @@ static void cs_setup_common(const struct cspawn_config *c) {
     if (c->new_cgroupns && unshare(CSPAWN_NEWCGROUP) < 0) cs_fail(c, "unshare", "cgroup namespace", errno);
     cs_setup_mounts(c);
     cs_mark(c, "child: mounts done");
-    if (c->loopback_up && (c->namespaces & CLONE_NEWNET)) cs_loopback_up(c);
+    if (c->loopback_up && (c->namespaces & CLONE_NEWNET) && c->netns_fd < 3) cs_loopback_up(c);
     if (c->hostname && (c->namespaces & CLONE_NEWUTS) && sethostname(c->hostname, cs_strlen(c->hostname)) < 0)
         cs_fail(c, "sethostname", c->hostname, errno);
     cs_mark(c, "child: lo + hostname done");
@@ -266,10 +271,10 @@ int cs_child(const struct cspawn_config *cfg) {
     /* Other threads of the parent may be spawning runs at the same time: their pipes were
      * copied into us by clone. Drop everything that is not ours at once, or their EOFs would
      * wait for our exit. */
-    int keep[7], nkeep = 0;
-    int mine[7] = { c->exec_pipe, c->status_pipe, c->stdout_fd, c->stderr_fd, c->notify_sock, c->gate_fd,
-                    c->metrics_path ? c->metrics_fd : -1 };
-    for (int i = 0; i < 7; i++) if (mine[i] >= 3) keep[nkeep++] = mine[i];
+    int keep[8], nkeep = 0;
+    int mine[8] = { c->exec_pipe, c->status_pipe, c->stdout_fd, c->stderr_fd, c->notify_sock, c->gate_fd,
+                    c->metrics_path ? c->metrics_fd : -1, c->netns_fd };
+    for (int i = 0; i < 8; i++) if (mine[i] >= 3) keep[nkeep++] = mine[i];
     cs_sort(keep, nkeep);
     int r = cs_close_from_3(keep, nkeep);
     if (r < 0) cs_fail(c, "close_range", "inherited descriptors", -r);
@@ -297,7 +302,9 @@ int cspawn_start(const struct cspawn_config *cfg, struct cspawn_result *out) {
     struct clone_args args;
     memset(&args, 0, sizeof args);
     int pidfd = -1;
-    args.flags = (uint64_t)cfg->namespaces | CLONE_PIDFD;
+    /* A network namespace made ahead (netns_fd) is joined by the child instead. */
+    unsigned long namespaces = (unsigned long)cfg->namespaces & ~(cfg->netns_fd >= 3 ? (unsigned long)CLONE_NEWNET : 0UL);
+    args.flags = (uint64_t)namespaces | CLONE_PIDFD;
     args.pidfd = (uint64_t)(uintptr_t)&pidfd;
     args.exit_signal = SIGCHLD;
     if (cfg->cgroup_fd >= 0) {
@@ -307,7 +314,7 @@ int cspawn_start(const struct cspawn_config *cfg, struct cspawn_result *out) {
     long pid = syscall(SYS_clone3, &args, sizeof args);
     if (pid < 0 && errno == ENOSYS && cfg->cgroup_fd < 0) {
         /* Pre-5.3 kernels: the classic clone, which also knows CLONE_PIDFD since 5.2. */
-        pid = syscall(SYS_clone, (unsigned long)cfg->namespaces | CLONE_PIDFD | SIGCHLD, 0, &pidfd, 0, 0);
+        pid = syscall(SYS_clone, namespaces | CLONE_PIDFD | SIGCHLD, 0, &pidfd, 0, 0);
     }
     if (pid < 0) return -errno;
     if (pid == 0) _exit(cs_child(cfg));

@@ -47,7 +47,7 @@ struct ExecInvocation {
         // options, only once they passed (bad input runs nothing, not even the probe); with none,
         // only the command's own words can be refused, and the defaults are known now.
         let defaults = flags.isEmpty && envs.isEmpty && capAdd.isEmpty
-        if defaults { SandboxPrewarm.begin(seccomp: .default, cwd: base) }
+        if defaults { SandboxPrewarm.begin(seccomp: .default, cwd: base, network: .none) }
         let workload: WorkloadPlan
         switch ExecFlags.plan(flags: flags, env: envs, command: argv, baseDirectory: base, capAdd: capAdd) {
         case .success(let w): workload = w
@@ -57,7 +57,7 @@ struct ExecInvocation {
             SandboxPrewarm.wait()
             throw ExitCode(ExitStatus.usage)
         }
-        if !defaults { SandboxPrewarm.begin(seccomp: workload.sandbox.seccomp, cwd: workload.cwd) }
+        if !defaults { SandboxPrewarm.begin(seccomp: workload.sandbox.seccomp, cwd: workload.cwd, network: workload.sandbox.network) }
         // Handlers first: a signal from here on tears the run down and still reaches `leave`.
         SignalTeardown.install()
         let outDir: String

@@ -112,6 +112,8 @@ struct cspawn_config {
                                       is bound at (read-only) inside: /sys/fs/cgroup or a dir under it */
     int new_cgroupns;              /* 1: unshare(CLONE_NEWCGROUP) once the run's cgroups are joined */
     int hide_parent;               /* 1: the init is made non-dumpable (no /proc/1/mem, environ, ptrace) */
+    int netns_fd;                  /* >= 3: a network namespace made for this run (cspawn_netns_make,
+                                      `lo` up), joined first thing instead of CLONE_NEWNET */
     unsigned long wipe[4];         /* cleanroom's argv and environment strings (arg_start, arg_end,
                                       env_start, env_end of /proc/self/stat): zeroed in the child, so
                                       /proc/1/cmdline and environ show nothing of cleanroom's */
@@ -168,6 +170,10 @@ int cspawn_service_start(const struct cspawn_service *svc, int *pid);
  * short-lived thread that setns()es there (sockets keep the namespace they were made in, so the
  * caller's threads stay where they are). netns_fd < 0: in the caller's namespace. fd or -errno. */
 int cspawn_socket_in_netns(int netns_fd, int domain, int type);
+
+/* A new network namespace with `lo` up, made on a short-lived thread of its own (the caller's
+ * namespaces do not change): an O_CLOEXEC fd of it, or -errno. */
+int cspawn_netns_make(void);
 
 /* pidfd_open(2): a pollable fd that becomes readable when `pid` exits. fd or -errno. */
 int cspawn_pidfd_open(int pid);

@@ -12,6 +12,9 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
     public init(strict: Bool = false, host: SandboxHost = .current) {
         self.strict = strict
         self.host = host
+        // A `run` command's sandboxes follow one another: each run's network namespace is made
+        // while the run before it ends (NetnsPool).
+        NetnsPool.refillAfterRuns = true
     }
 
     public func execute(_ job: RunJob) throws -> RunRecord {

@@ -25,7 +25,7 @@ public struct SamplerResult {
 /// kept fds read with pread, preallocated buffers, no per-sample allocation on the cgroup path.
 ///
 /// The sandbox drives it through `RunObserver` (Orchestrator/SamplerObserver.swift): created with
-/// its thread armed before the clone, started when the workload execs, stopped once every process
+/// its thread armed while the init sets up (before the clone without an init), started when the workload execs, stopped once every process
 /// of the run has exited and before the run's cgroup is removed; the sandbox adds its clocks and
 /// rusage in `FigureAssembler`.
 public final class Sampler: @unchecked Sendable {   // its thread hands results over through semaphores
@@ -62,9 +62,10 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
     /// Host CPU pressure and steal at the start (the contention signal).
     private let hostAtStart: HostContention
 
-    /// Takes the start snapshot of the run's cgroup: call after creating it, before spawning.
+    /// Takes the start snapshot of the run's cgroup: call after creating it, before spawning —
+    /// or, with `freshGroup` (the group was made for this run: every cumulative counter started
+    /// at 0, `Snapshot.fresh`, nothing is read), any time before the exec.
     /// `interval` in seconds (the `sampling` setting); `network` as the run's sandbox has it.
-    /// `freshGroup`: the group was made for this run and nothing ran in it yet (`Snapshot.fresh`).
     public init(paths: CgroupPaths, interval: Double = 0.05, network: NetworkMode = .none, freshGroup: Bool = false) {
         self.paths = paths
         self.interval = max(interval, 0.001)
@@ -88,7 +89,7 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         spawnThread()
     }
 
-    /// Makes the sampler thread ahead of the run (the sandbox calls it before the clone): it names
+    /// Makes the sampler thread ahead of the run (the sandbox calls it while the init sets up): it names
     /// and tunes itself and opens the group's counter files, then waits for `start`. At the
     /// workload's exec there is then only a semaphore to post, instead of a thread to make (and a
     /// second core's worth of set-up) while the workload starts: 0.18–0.2 ms from the exec stamp to

@@ -56,15 +56,19 @@ extension Sandbox {
         }
 
         observer?.prepare(groups.workload.paths)
-        SpawnTrace.mark("observer prepared (counter layout, start snapshot)")
         let plan = SpawnPlan(exe: exe, argv: req.command, env: env, cwd: req.cwd, namespaces: namespaces,
                              filesystem: req.settings.filesystem, hostname: req.hostname, rlimits: rlimits,
                              program: program, hasServices: !req.services.isEmpty,
                              keepCaps: Capabilities.mask(adding: req.settings.capabilities))
+        if !plan.useInit { armObserver() }
         let pipes = RunPipes()
+        let joinsMadeNetns = plan.useInit && plan.namespaces & Int32(CSPAWN_NEWNET) != 0 && Sandbox.joinsMadeNetns(host)
+        // The run's network namespace, made ahead on another thread (NetnsPool); -1: the clone makes it.
+        var netnsFD = joinsMadeNetns ? NetnsPool.take() : -1
+        pipes.own(netnsFD)
         let pid: pid_t, pidfd: Int32
         do {
-            (pid, pidfd) = try spawn(plan, groups.workload, pipes: pipes, metricsPath: metricsPath)
+            (pid, pidfd) = try spawn(plan, groups.workload, pipes: pipes, metricsPath: metricsPath, netnsFD: netnsFD)
         } catch {
             _ = groups.remove(backend)
             throw error
@@ -73,8 +77,7 @@ extension Sandbox {
         register(pid: pid, group: groups.workload)
         // Before the gate: past it the init is non-dumpable (Protections), and its ns files are
         // out of reach of a parent without CAP_SYS_PTRACE (not root).
-        var netnsFD: Int32 = -1
-        if plan.useInit && plan.namespaces & Int32(CSPAWN_NEWNET) != 0 {
+        if netnsFD < 0 && plan.useInit && plan.namespaces & Int32(CSPAWN_NEWNET) != 0 {
             netnsFD = open("/proc/\(pid)/ns/net", O_RDONLY | O_CLOEXEC)
             pipes.own(netnsFD)
         }
@@ -93,6 +96,7 @@ extension Sandbox {
             if startup.go { var b: UInt8 = 1; _ = Glibc.write(pipes.gate.write, &b, 1) }
             SpawnTrace.mark("parent: gate opened")
             pipes.close(pipes.gate.write)
+            armObserver()
         }
 
         let supervisor = RunSupervisor(sandbox: self, pipes: pipes, rootPID: pid, pidfd: pidfd,
@@ -102,7 +106,14 @@ extension Sandbox {
         supervisor.netnsFD = netnsFD
         supervisor.serviceFailure = startup.failure
         supervisor.run()
+        // The next run's namespace, made while this one's figures are read and its files written.
+        if joinsMadeNetns && NetnsPool.refillAfterRuns { NetnsPool.fill() }
         return try complete(record, supervisor: supervisor, groups: groups, requestNS: t0)
+    }
+
+    private func armObserver() {
+        observer?.arm()
+        SpawnTrace.mark("observer armed (counter layout, sampler thread)")
     }
 
     /// The compiled filter; a profile that cannot be used is a set-up error naming it.
@@ -130,6 +141,10 @@ extension Sandbox {
         }
     }
 
+    /// Whether a run's network namespace is made ahead and joined (`NetnsPool`): as root, where no
+    /// user namespace of the run's own has to own it.
+    static func joinsMadeNetns(_ host: SandboxHost) -> Bool { host.isRoot && host.canUseNamespaces }
+
     /// Namespaces: all of ours when we may; a user namespace makes them possible without root.
     var namespaces: Int32 {
         guard host.canUseNamespaces else { return 0 }
@@ -149,7 +164,7 @@ extension Sandbox {
     }
 
     /// Makes the pipes and clones the run's root (the init, or the workload without a PID namespace).
-    func spawn(_ plan: SpawnPlan, _ group: CgroupGroup, pipes: RunPipes, metricsPath: String?) throws -> (pid_t, Int32) {
+    func spawn(_ plan: SpawnPlan, _ group: CgroupGroup, pipes: RunPipes, metricsPath: String?, netnsFD: Int32 = -1) throws -> (pid_t, Int32) {
         pipes.stdout = try RunPipes.pipe()
         pipes.stderr = try RunPipes.pipe()
         pipes.exec = try RunPipes.pipe()
@@ -200,7 +215,7 @@ extension Sandbox {
         func start(_ joins: [String], _ cgroupFD: Int32) -> Int32 {
             let arena = CArena()
             var cfg = plan.config(arena, pipes: pipes, metricsPath: metricsPath, metricsFD: metricsFD, joins: joins, cloneInto: cgroupFD,
-                                  uidMap: uidMap, gidMap: gidMap, protections: protections)
+                                  uidMap: uidMap, gidMap: gidMap, protections: protections, netnsFD: netnsFD)
             return cspawn_start(&cfg, &result)
         }
         var rc = cloneFD >= 0 ? start(joins, cloneFD) : start(joins + cloneIntoProcs, -1)

@@ -1,8 +1,8 @@
 import Foundation
 
 /// The per-process set-up of the first run, begun on a second core while the command is still
-/// reading its arguments: the host probe, the leftover scan, the compiled seccomp filter and (on
-/// v1) the disks to count. `cleanroom exec` is one run per process, so each of these was on its
+/// reading its arguments: the host probe, the leftover scan, the run's network namespace
+/// (`NetnsPool`), the compiled seccomp filter and (on v1) the disks to count. `cleanroom exec` is one run per process, so each of these was on its
 /// critical path, one after the other, after the flags had been checked (docs/BENCHMARKS.md).
 ///
 /// Nothing here decides anything: each step fills the same per-process cache the run reads
@@ -11,15 +11,19 @@ import Foundation
 /// itself. A step that fails here (a profile that cannot be read) is left for the run to meet.
 public enum SandboxPrewarm {
     /// `seccomp`: the mode the run will most likely use (nil: do not compile); `cwd`: its working
-    /// directory when known.
-    public static func begin(seccomp: SeccompMode?, cwd: String?) {
+    /// directory when known; `network`: its network mode (`.none`: a namespace of its own).
+    public static func begin(seccomp: SeccompMode?, cwd: String?, network: NetworkMode) {
         lock.lock(); begun += 1; lock.unlock()
+        let netns = network == .none && NetnsPool.claim()
         Thread.detachNewThread {
             defer { done.signal() }
             let host = SandboxHost.current
             Sandbox.sweepOnce(host)
             if let seccomp { _ = try? SeccompPolicy.program(for: seccomp, notify: host.seccompNotify) }
             if let cwd, host.backend is CgroupV1Backend { _ = BlockDevice.writableKept(cwd: cwd) }
+            // Last: the run needs the filter and the disks before its cgroups, the namespace only
+            // at its clone.
+            if netns { Sandbox.joinsMadeNetns(host) ? NetnsPool.make() : NetnsPool.release() }
         }
     }
 

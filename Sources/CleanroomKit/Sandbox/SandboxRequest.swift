@@ -124,10 +124,16 @@ public protocol RunObserver: AnyObject {
     /// The run's cgroup exists with its limits and nothing is spawned yet: the moment for start
     /// snapshots of its counters (so they count the whole run, set-up included).
     func prepare(_ paths: CgroupPaths)
+    /// Make what `started` will need (a thread, open counter files). With an init this is
+    /// called once the gate is open, while the init makes the mounts on the other core, so it is
+    /// off the run's critical path; without one, just before the clone (the workload execs at
+    /// once). Always before `started`.
+    func arm()
     func started(_ run: RunStart)
     func finished() -> RunObservation
 }
 
 extension RunObserver {
     public func prepare(_ paths: CgroupPaths) {}
+    public func arm() {}
 }

@@ -66,7 +66,7 @@ struct SpawnPlan {
 
     /// The C config for `cspawn_start`, its memory in `arena`.
     func config(_ arena: CArena, pipes: RunPipes, metricsPath: String?, metricsFD: Int32 = -1, joins: [String], cloneInto: Int32,
-                uidMap: String?, gidMap: String?, protections: SpawnProtections) -> cspawn_config {
+                uidMap: String?, gidMap: String?, protections: SpawnProtections, netnsFD: Int32 = -1) -> cspawn_config {
         var cfg = cspawn_config()
         cfg.path = UnsafePointer(arena.string(exe))
         cfg.argv = UnsafePointer(arena.strings(argv))
@@ -110,6 +110,7 @@ struct SpawnPlan {
         cfg.cgroup_views = inOwnMounts && !views.isEmpty ? UnsafePointer(arena.constStrings(views)) : nil
         cfg.new_cgroupns = inOwnMounts && protections.cgroupNamespace ? 1 : 0
         cfg.hide_parent = useInit && protections.hideParent ? 1 : 0
+        cfg.netns_fd = netnsFD
         cfg.wipe = Protections.parentStrings
         return cfg
     }

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import CleanroomKit
 
-/// The sandbox makes the sampler's thread before the clone (`Sampler.arm`) and lets it go at the
+/// The sandbox makes the sampler's thread while the init sets up (`RunObserver.arm`) and lets it go at the
 /// workload's exec: an armed sampler samples like one started at once, and one whose run ended
 /// before its exec leaves no thread behind.
 final class SamplerArmTests: XCTestCase {
@@ -20,6 +20,8 @@ final class SamplerArmTests: XCTestCase {
         let before = samplerThreads()
         var observer: SamplerObserver? = SamplerObserver(interval: 0.05, network: .host)
         observer?.prepare(CgroupPaths(mode: .none))
+        XCTAssertEqual(samplerThreads(), before, "prepare alone makes no thread")
+        observer?.arm()
         XCTAssertEqual(waitForSamplerThreads(before + 1), before + 1, "the armed thread exists before the exec")
         observer = nil
         XCTAssertEqual(waitForSamplerThreads(before), before, "the armed thread ended with its observer")
