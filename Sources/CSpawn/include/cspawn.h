@@ -219,6 +219,10 @@ int cspawn_notify_respond(int fd, uint64_t id, int err);
 /* Receives one fd sent with SCM_RIGHTS; -errno on failure. */
 int cspawn_recv_fd(int sock);
 
+/* snprintf(buf, cap, format, value) for a format with exactly one floating-point conversion
+ * (CFormat.text in Swift). */
+int cspawn_format_double(char *buf, size_t cap, const char *format, double value);
+
 /* Monotonic clock in nanoseconds (the same clock the child stamps its messages with). */
 int64_t cspawn_now_ns(void);
 /* The executable's relocation table (`.rela.dyn`, 3 MB in the static release build) is read once
