@@ -72,7 +72,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
-            path: "Sources/CleanroomKit"
+            path: "Sources/CleanroomKit",
+            // Concrete generic types (a Dictionary of our keys, say) through their metadata
+            // accessors instead of by mangled name: the runtime's first lookup of a mangled name
+            // checks the generic requirements by scanning every protocol-conformance record of
+            // the binary (~9 500), and an `exec -- /bin/true` made 19 such scans; with this, 4
+            // (docs/BENCHMARKS.md). A little more code, no behaviour of its own.
+            swiftSettings: [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])]
         ),
         .executableTarget(
             name: "cleanroom",
@@ -81,6 +87,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/cleanroom",
+            // As CleanroomKit's (above).
+            swiftSettings: [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])],
             // The static stdlib's link arguments export every symbol (~38 000) for dladdr-named
             // crash frames; the runtime's start-up dladdr then scans them all and the loader
             // hashes them: −30 % of `cleanroom --version`'s CPU (docs/BENCHMARKS.md "Start-up").

@@ -131,10 +131,10 @@ struct ExecInvocation {
             if let v = r.metrics[key] { parts.append("\(key) \(Units.format(v, dim))") }
         }
         if !r.seccompDenied.isEmpty {
-            parts.append("seccomp denied " + r.seccompDenied.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "))
+            parts.append("seccomp denied " + r.seccompDenied.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joinedText(separator: " "))
         }
         if r.output?.truncated == true { parts.append("output truncated to the tail") }
-        var line = parts.joined(separator: " · ")
+        var line = parts.joinedText(separator: " · ")
         if let d = r.detail { line += "\n  " + ConsoleText.escape(d) }
         for d in degraded { line += "\n  not enforced: " + d }
         return line

@@ -20,7 +20,7 @@ enum ExecScratch {
     }
 
     /// Sweeps dead owners' leftovers, then makes this run's directory; returns its path.
-    static func make(environment env: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    static func make(environment env: [String: String] = scratchVariables()) throws -> String {
         var attempt = 0
         while true {
             let parent = try privateParent(env)
@@ -32,6 +32,16 @@ enum ExecScratch {
             if errno == ENOENT && attempt < 5 { continue }
             throw Refused(description: "cannot make a scratch directory in \(parent): \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// The two variables `privateParent` reads, not ProcessInfo's dictionary of the whole
+    /// environment (its first use looks generic types up by mangled name, on `exec`'s path).
+    static func scratchVariables() -> [String: String] {
+        var env: [String: String] = [:]
+        for name in ["XDG_RUNTIME_DIR", "TMPDIR"] {
+            if let value = getenv(name) { env[name] = String(cString: value) }
+        }
+        return env
     }
 
     /// Removes a scratch directory (every exit path of `exec`), and the private parent with it
@@ -94,7 +104,7 @@ enum ExecScratch {
     @discardableResult
     static func sweep(_ parent: String) -> [String] {
         var removed: [String] = []
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] {
+        for entry in FileTree.names(in: parent) ?? [] {
             guard entry.contains("-exec-"), RunID.isOurs(entry), !RunID.ownerAlive(entry) else { continue }
             let path = parent + "/" + entry
             var st = stat()

@@ -304,7 +304,7 @@ final class ConfigDecoder {
         if full.split(separator: "/").contains("..") {
             full = SysFS.realPathIfExists(full) ?? full
         }
-        return "/" + OutputRoots.components(full).joined(separator: "/")
+        return "/" + OutputRoots.components(full).joinedText(separator: "/")
     }
 
     func join(_ path: String, _ key: String) -> String {

@@ -64,7 +64,10 @@ public enum ExecFlags {
             workload["sandbox"] = .object(inner)
         }
         let text = "{\"version\": 1, \"workloads\": [" + json(.object(workload)) + "]}"
-        switch ConfigLoader.load(data: Data(text.utf8), path: "exec", baseDirectory: baseDirectory) {
+        // Data(bytes:count:), not the generic Data(_:) over the UTF-8 view: see `joinedText`.
+        var utf8 = text
+        let data = utf8.withUTF8 { Data(bytes: $0.baseAddress!, count: $0.count) }
+        switch ConfigLoader.load(data: data, path: "exec", baseDirectory: baseDirectory) {
         case .success(let plan) where problems.isEmpty:
             return .success(plan.workloads[0])
         case .success:
@@ -137,11 +140,11 @@ public enum ExecFlags {
         case .number(let text): return text
         case .null: return "null"
         case .string(let s): return ConfigErrors.jsonString(s)
-        case .strings(let a): return "[" + a.map(ConfigErrors.jsonString).joined(separator: ", ") + "]"
+        case .strings(let a): return "[" + a.map(ConfigErrors.jsonString).joinedText(separator: ", ") + "]"
         case .pairs(let pairs):
-            return "{" + pairs.map { ConfigErrors.jsonString($0.0) + ": " + ConfigErrors.jsonString($0.1) }.joined(separator: ", ") + "}"
+            return "{" + pairs.map { ConfigErrors.jsonString($0.0) + ": " + ConfigErrors.jsonString($0.1) }.joinedText(separator: ", ") + "}"
         case .object(let o):
-            return "{" + o.sorted { $0.key < $1.key }.map { ConfigErrors.jsonString($0.key) + ": " + json($0.value) }.joined(separator: ", ") + "}"
+            return "{" + o.sorted { $0.key < $1.key }.map { ConfigErrors.jsonString($0.key) + ": " + json($0.value) }.joinedText(separator: ", ") + "}"
         }
     }
 }

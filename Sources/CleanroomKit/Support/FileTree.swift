@@ -21,10 +21,18 @@ public enum FileTree {
         return rmdir(path) == 0 || errno == ENOENT
     }
 
-    /// Empties the directory open at `fd` (and closes it). Depth-bounded: a tree deeper than any
-    /// path the kernel would resolve is left, not a stack overflow.
-    private static func empty(_ fd: Int32, depth: Int) {
-        guard let dir = fdopendir(fd) else { close(fd); return }
+    /// The entries of the directory at `path` (not `.` and `..`), the directory itself not
+    /// followed if it is a link; nil when it cannot be opened. FileManager's listing looks its
+    /// generic types up by mangled name at its first call (`exec`'s scratch sweep).
+    public static func names(in path: String) -> [String]? {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        return names(fd)
+    }
+
+    /// The entries of the directory open at `fd`, which is closed.
+    private static func names(_ fd: Int32) -> [String]? {
+        guard let dir = fdopendir(fd) else { close(fd); return nil }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
@@ -33,6 +41,16 @@ public enum FileTree {
             }
             if name != "." && name != ".." { names.append(name) }
         }
+        return names
+    }
+
+    /// Empties the directory open at `fd` (and closes it). Depth-bounded: a tree deeper than any
+    /// path the kernel would resolve is left, not a stack overflow.
+    private static func empty(_ fd: Int32, depth: Int) {
+        // Listed through a duplicate: `names` closes what it reads, the removals below need `fd`.
+        let listed = dup(fd)
+        defer { close(fd) }
+        guard listed >= 0, let names = names(listed) else { return }
         for name in names {
             if unlinkat(fd, name, 0) == 0 || errno == ENOENT { continue }
             guard errno == EISDIR, depth < 2048 else { continue }

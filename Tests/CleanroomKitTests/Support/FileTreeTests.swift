@@ -40,4 +40,21 @@ final class FileTreeTests: XCTestCase {
         XCTAssertTrue(fm.fileExists(atPath: base + "/target/f"), "its target stays")
         XCTAssertTrue(FileTree.remove(base + "/never-was"))
     }
+
+    /// FileTree.names: what FileManager lists (exec's scratch sweep used it), and nothing through
+    /// a link at the path.
+    func testNamesListsWhatFileManagerListsAndFollowsNoLink() throws {
+        let fm = FileManager.default
+        let dir = base + "/listed"
+        try fm.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        for f in ["a", ".hidden", "cr-1-2-exec-XYZ"] { try Data().write(to: URL(fileURLWithPath: dir + "/" + f)) }
+        try fm.createSymbolicLink(atPath: dir + "/link", withDestinationPath: "/")
+        XCTAssertEqual(FileTree.names(in: dir)?.sorted(), try fm.contentsOfDirectory(atPath: dir).sorted())
+        XCTAssertEqual(FileTree.names(in: dir)?.sorted(), [".hidden", "a", "cr-1-2-exec-XYZ", "link", "sub"])
+        XCTAssertEqual(FileTree.names(in: dir + "/sub"), [])
+        try fm.createSymbolicLink(atPath: base + "/to-listed", withDestinationPath: dir)
+        XCTAssertNil(FileTree.names(in: base + "/to-listed"), "a link at the path is not followed")
+        XCTAssertNil(FileTree.names(in: base + "/missing"))
+        XCTAssertNil(FileTree.names(in: dir + "/a"), "a file is no directory")
+    }
 }
