@@ -1,9 +1,10 @@
 import Foundation
 
 /// The per-process set-up of the first run, begun on a second core while the command is still
-/// reading its arguments: the host probe, the leftover scan, the run's network namespace
-/// (`NetnsPool`), the compiled seccomp filter and (on v1) the disks to count. `cleanroom exec` is one run per process, so each of these was on its
-/// critical path, one after the other, after the flags had been checked (docs/BENCHMARKS.md).
+/// reading its arguments: the host probe, the leftover scan, the compiled seccomp filter, (on v1)
+/// the disks to count and the run's network namespace (`NetnsPool`). `cleanroom exec` is one run
+/// per process, so each of these was on its critical path, one after the other, after the flags
+/// had been checked (docs/BENCHMARKS.md).
 ///
 /// Nothing here decides anything: each step fills the same per-process cache the run reads
 /// (`SandboxHost.current`, `SeccompPolicy.program`, `BlockDevice.writableKept`), under the
