@@ -63,10 +63,9 @@ public enum ExecFlags {
             inner["capabilities"] = .strings(capAdd)
             workload["sandbox"] = .object(inner)
         }
-        let text = "{\"version\": 1, \"workloads\": [" + json(.object(workload)) + "]}"
+        var text = "{\"version\": 1, \"workloads\": [" + json(.object(workload)) + "]}"
         // Data(bytes:count:), not the generic Data(_:) over the UTF-8 view: see `joinedText`.
-        var utf8 = text
-        let data = utf8.withUTF8 { Data(bytes: $0.baseAddress!, count: $0.count) }
+        let data = text.withUTF8 { Data(bytes: $0.baseAddress!, count: $0.count) }
         switch ConfigLoader.load(data: data, path: "exec", baseDirectory: baseDirectory) {
         case .success(let plan) where problems.isEmpty:
             return .success(plan.workloads[0])

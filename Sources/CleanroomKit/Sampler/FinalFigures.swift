@@ -27,8 +27,9 @@ public struct Snapshot {
         return Snapshot(counters: counters, values: values, takenAt: UInt64(Monotonic.nowNS))
     }
 
-    /// The layout of `paths`, every cumulative counter taken as the 0 it is in a group made just
-    /// now with nothing spawned in it yet (a run's, a service's).
+    /// The layout of `paths`, every cumulative counter taken as the 0 the kernel made it with: a
+    /// group made for this run or service, so what it counts is the run's (the init's set-up
+    /// included, charged apart as `startup_cpu`) whenever the layout is resolved before the exec.
     public static func fresh(paths: CgroupPaths) -> Snapshot {
         Snapshot(counters: CgroupCounters.resolved(paths), values: [:], takenAt: UInt64(Monotonic.nowNS))
     }

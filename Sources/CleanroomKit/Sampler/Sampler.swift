@@ -25,9 +25,9 @@ public struct SamplerResult {
 /// kept fds read with pread, preallocated buffers, no per-sample allocation on the cgroup path.
 ///
 /// The sandbox drives it through `RunObserver` (Orchestrator/SamplerObserver.swift): created with
-/// its thread armed while the init sets up (before the clone without an init), started when the workload execs, stopped once every process
-/// of the run has exited and before the run's cgroup is removed; the sandbox adds its clocks and
-/// rusage in `FigureAssembler`.
+/// its thread armed while the init sets up (before the clone without an init), started when the
+/// workload execs, stopped once every process of the run has exited and before the run's cgroup
+/// is removed; the sandbox adds its clocks and rusage in `FigureAssembler`.
 public final class Sampler: @unchecked Sendable {   // its thread hands results over through semaphores
     public let paths: CgroupPaths
     public let interval: Double
@@ -89,8 +89,8 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         spawnThread()
     }
 
-    /// Makes the sampler thread ahead of the run (the sandbox calls it while the init sets up): it names
-    /// and tunes itself and opens the group's counter files, then waits for `start`. At the
+    /// Makes the sampler thread ahead of the run (the sandbox calls it while the init sets up): it
+    /// names and tunes itself and opens the group's counter files, then waits for `start`. At the
     /// workload's exec there is then only a semaphore to post, instead of a thread to make (and a
     /// second core's worth of set-up) while the workload starts: 0.18–0.2 ms from the exec stamp to
     /// the first reads before (docs/BENCHMARKS.md). `cancel` (or `stop`) lets an armed thread go

@@ -161,16 +161,7 @@ enum SysFS {
 
     /// Entry names of a directory (without `.` and `..`); empty when it cannot be read. readdir(3),
     /// not FileManager: this runs at the start of every run (the sweep) and is ~10× cheaper.
-    static func list(_ dir: String) -> [String] {
-        guard let d = opendir(dir) else { return [] }
-        defer { closedir(d) }
-        var out: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { out.append(name) }
-        }
-        return out
-    }
+    static func list(_ dir: String) -> [String] { FileTree.names(in: dir, followingLink: true) ?? [] }
 
     /// PIDs in a cgroup.procs file.
     static func pids(_ procsFile: String) -> [pid_t] {

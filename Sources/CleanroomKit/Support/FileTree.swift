@@ -21,19 +21,20 @@ public enum FileTree {
         return rmdir(path) == 0 || errno == ENOENT
     }
 
-    /// The entries of the directory at `path` (not `.` and `..`), the directory itself not
-    /// followed if it is a link; nil when it cannot be opened. FileManager's listing looks its
-    /// generic types up by mangled name at its first call (`exec`'s scratch sweep).
-    public static func names(in path: String) -> [String]? {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    /// The entries of the directory at `path` (not `.` and `..`); nil when it cannot be opened.
+    /// A link at `path` is followed only with `followingLink`. readdir(3), not FileManager, whose
+    /// listing looks its generic types up by mangled name at its first call (`exec`'s scratch
+    /// sweep) and costs ~10× more (`SysFS.list`, the cgroup sweep at every run's start).
+    public static func names(in path: String, followingLink: Bool = false) -> [String]? {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (followingLink ? 0 : O_NOFOLLOW))
         guard fd >= 0 else { return nil }
-        return names(fd)
-    }
-
-    /// The entries of the directory open at `fd`, which is closed.
-    private static func names(_ fd: Int32) -> [String]? {
         guard let dir = fdopendir(fd) else { close(fd); return nil }
         defer { closedir(dir) }
+        return names(dir)
+    }
+
+    /// The entries of an open directory stream, read to its end.
+    private static func names(_ dir: OpaquePointer) -> [String] {
         var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -47,11 +48,9 @@ public enum FileTree {
     /// Empties the directory open at `fd` (and closes it). Depth-bounded: a tree deeper than any
     /// path the kernel would resolve is left, not a stack overflow.
     private static func empty(_ fd: Int32, depth: Int) {
-        // Listed through a duplicate: `names` closes what it reads, the removals below need `fd`.
-        let listed = dup(fd)
-        defer { close(fd) }
-        guard listed >= 0, let names = names(listed) else { return }
-        for name in names {
+        guard let dir = fdopendir(fd) else { close(fd); return }
+        defer { closedir(dir) }
+        for name in names(dir) {
             if unlinkat(fd, name, 0) == 0 || errno == ENOENT { continue }
             guard errno == EISDIR, depth < 2048 else { continue }
             let sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)

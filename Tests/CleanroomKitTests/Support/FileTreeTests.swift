@@ -54,6 +54,10 @@ final class FileTreeTests: XCTestCase {
         XCTAssertEqual(FileTree.names(in: dir + "/sub"), [])
         try fm.createSymbolicLink(atPath: base + "/to-listed", withDestinationPath: dir)
         XCTAssertNil(FileTree.names(in: base + "/to-listed"), "a link at the path is not followed")
+        XCTAssertEqual(FileTree.names(in: base + "/to-listed", followingLink: true)?.sorted(),
+                       [".hidden", "a", "cr-1-2-exec-XYZ", "link", "sub"], "unless asked (SysFS.list)")
+        XCTAssertEqual(SysFS.list(base + "/to-listed").sorted(), [".hidden", "a", "cr-1-2-exec-XYZ", "link", "sub"])
+        XCTAssertEqual(SysFS.list(base + "/missing"), [])
         XCTAssertNil(FileTree.names(in: base + "/missing"))
         XCTAssertNil(FileTree.names(in: dir + "/a"), "a file is no directory")
     }
