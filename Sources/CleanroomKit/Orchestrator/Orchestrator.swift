@@ -91,6 +91,7 @@ public final class Orchestrator: @unchecked Sendable {   // worker threads share
             worker.start()
         }
         workers.wait()
+        executor.finished()
 
         let done = slots.values.compactMap { $0 }
         let results = done.flatMap(\.results)

@@ -40,4 +40,10 @@ public protocol RunExecutor: AnyObject {
     func hostInfo(for workloads: [WorkloadPlan]) -> HostInfo
     /// Tears down every live sandbox at once (SIGINT/SIGTERM). Must be safe to call from any thread.
     func interruptAll()
+    /// Every job has run: whatever was made ahead for a next run goes (SandboxExecutor: GroupPool).
+    func finished()
+}
+
+extension RunExecutor {
+    public func finished() {}
 }

@@ -12,9 +12,6 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
     public init(strict: Bool = false, host: SandboxHost = .current) {
         self.strict = strict
         self.host = host
-        // A `run` command's sandboxes follow one another: each run's network namespace is made
-        // while the run before it ends (NetnsPool).
-        NetnsPool.refillAfterRuns = true
     }
 
     public func execute(_ job: RunJob) throws -> RunRecord {
@@ -22,6 +19,10 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
         var request = SandboxRequest(workload: w, outputDirectory: job.outputDirectory,
                                      outputReportPath: job.outputRelative, metricsFile: job.isRun, strict: strict)
         request.command = job.command
+        // A `run` command's sandboxes follow one another: each run's cgroups and network
+        // namespace are made while the run before it ends (GroupPool, NetnsPool); `finished`
+        // removes what the last one made.
+        request.runsFollow = true
         // Services start for measured and warmup runs only, not around prepare/setup/teardown.
         if !job.isRun { request.services = [] }
         // A capture file left by an earlier run into the same directory must not pass for this one's.
@@ -78,4 +79,7 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
     }
 
     public func interruptAll() { Sandbox.tearDownAll() }
+
+    /// The next run's cgroups made ahead after the last run (GroupPool) are removed now, not at exit.
+    public func finished() { GroupPool.drain() }
 }

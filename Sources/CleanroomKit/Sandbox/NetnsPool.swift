@@ -8,7 +8,7 @@ import Glibc
 /// in it, never used by two runs. Making one is 0.3–0.45 ms of kernel work on this host (every
 /// registered protocol's per-namespace set-up) that sat inside the init's `clone3`, on the run's
 /// critical path; made ahead it overlaps the command reading its flags (`exec`, through
-/// `SandboxPrewarm`) or the previous run's end (`run`, once `refillAfterRuns` is set). The init
+/// `SandboxPrewarm`) or the previous run's end (`run`: `Sandbox.prepareNextRun`). The init
 /// joins it with `setns` instead of `CLONE_NEWNET` (`cspawn_config.netns_fd`).
 ///
 /// Only for root without a user namespace: a run in its own user namespace needs a network
@@ -16,10 +16,6 @@ import Glibc
 /// made stops the pool for the process (the clone's own `CLONE_NEWNET` then meets, and reports,
 /// the same refusal). An unused namespace goes with its descriptor: at exit at the latest.
 enum NetnsPool {
-    /// Refill after each run (`Sandbox.execute`): set by the `run` command, whose runs follow
-    /// one another; not by `exec` (one run a process).
-    nonisolated(unsafe) static var refillAfterRuns = false
-
     private static let state = NSCondition()
     nonisolated(unsafe) private static var ready: Int32 = -1
     nonisolated(unsafe) private static var making = false
@@ -27,15 +23,8 @@ enum NetnsPool {
     /// Namespaces handed to runs so far (tests tell the two paths apart by it).
     nonisolated(unsafe) private(set) static var taken = 0
 
-    /// Starts making one on a thread of its own unless one is ready, being made, or making
-    /// failed before.
-    static func fill() {
-        guard claim() else { return }
-        Thread.detachNewThread { make() }
-    }
-
-    /// Claims the making of one for a thread that will decide later (`SandboxPrewarm`, once the
-    /// host is probed): a `take` meanwhile waits for it. The claim is then either `make`'s or
+    /// Claims the making of one for a thread that will decide later (`SandboxPrewarm` once the
+    /// host is probed, `Sandbox.prepareNextRun`): a `take` meanwhile waits for it. The claim is then either `make`'s or
     /// given back (`release`). False: nothing to claim (one is ready, being made, or cannot be).
     static func claim() -> Bool {
         state.lock()

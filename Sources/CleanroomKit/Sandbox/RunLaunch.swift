@@ -45,9 +45,16 @@ extension Sandbox {
         let serviceProgram = req.services.isEmpty ? nil : try Self.seccomp(req.settings.seccomp, notify: false)
         SpawnTrace.mark("seccomp compiled")
 
-        let runID = RunID.next()
-        let groups = try makeGroups(runID: runID)
-        SpawnTrace.mark("cgroups created with limits")
+        // Made ahead while the run before this one ended (GroupPool), or now.
+        let runID: String, groups: RunGroups
+        if let key = GroupPool.key(for: req, backend: backend), let made = GroupPool.take(key) {
+            (runID, groups) = made
+            SpawnTrace.mark("cgroups made ahead taken")
+        } else {
+            runID = RunID.next()
+            groups = try Self.makeGroups(backend, request: req, runID: runID)
+            SpawnTrace.mark("cgroups created with limits")
+        }
         degraded = Sandbox.unique(degraded + groups.workload.degraded
             + zip(req.services, groups.services).flatMap { s, g in g.degraded.map { "service \"\(s.name)\": " + $0 } })
         if req.strict && !degraded.isEmpty {
@@ -106,8 +113,7 @@ extension Sandbox {
         supervisor.netnsFD = netnsFD
         supervisor.serviceFailure = startup.failure
         supervisor.run()
-        // The next run's namespace, made while this one's figures are read and its files written.
-        if joinsMadeNetns && NetnsPool.refillAfterRuns { NetnsPool.fill() }
+        prepareNextRun(joinsMadeNetns: joinsMadeNetns)
         return try complete(record, supervisor: supervisor, groups: groups, requestNS: t0)
     }
 
@@ -123,8 +129,7 @@ extension Sandbox {
 
     /// The run's cgroups. With services: R (no process) → R/workload (limits; the init and the
     /// workload) + R/svc-NAME. v1 blkio needs a rule on every device the run can write to.
-    func makeGroups(runID: String) throws -> RunGroups {
-        let req = request
+    static func makeGroups(_ backend: CgroupBackend, request req: SandboxRequest, runID: String) throws -> RunGroups {
         let devices: [BlockDevice]
         if backend is CgroupV1Backend {
             devices = BlockDevice.writableKept(cwd: req.cwd)

@@ -47,6 +47,7 @@ public final class Sandbox {
         let runs = live
         registryLock.unlock()
         for r in runs { r.interrupt() }
+        GroupPool.drain()
     }
 
     /// Number of runs in progress in this process.
@@ -90,6 +91,7 @@ public final class Sandbox {
 
     /// Removes this process's empty `cleanroom` parents now (at exit; tests call it directly).
     static func removeParentsNow() {
+        GroupPool.drain()
         registryLock.lock(); let parents = parentsAtExit; registryLock.unlock()
         for p in parents { _ = rmdir(p) }
     }

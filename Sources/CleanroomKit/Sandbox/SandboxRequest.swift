@@ -39,6 +39,10 @@ public struct SandboxRequest: Sendable {
     /// `metrics_from` Prometheus endpoints, scraped once the services are ready and again when the
     /// workload has exited (Adapters/PrometheusScrapeSession); nil when there are none.
     public var metricsScrape: PrometheusScrapeSession?
+    /// More runs follow this one (a `run` command's executor): the next run's cgroups and network
+    /// namespace are made while this one ends (`Sandbox.prepareNextRun`). Whoever sets it removes
+    /// what was made and not taken (`SandboxExecutor.finished`; at exit at the latest).
+    public var runsFollow = false
 
     public init(command: [String], cwd: String = FileManager.default.currentDirectoryPath, env: [String: String] = [:],
                 limits: Limits = Limits(), settings: SandboxSettings = SandboxSettings(), timeout: Double? = nil,
