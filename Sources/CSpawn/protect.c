@@ -31,8 +31,9 @@ static int cs_streq(const char *a, const char *b) {
 #define CS_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 
 /* The run's group at `dst`: a detached copy of its subtree (open_tree) attached there, or, on
- * kernels before 5.2, a bind through the O_PATH descriptor kept in `fd`. */
-static void cs_attach_view(const struct cspawn_config *c, int tree, int fd, const char *dst) {
+ * kernels before 5.2, a bind through the O_PATH descriptor kept in `fd`; read-only at once with
+ * `readonly`, else by the caller's recursive mount_setattr over all the views. */
+static void cs_attach_view(const struct cspawn_config *c, int tree, int fd, const char *dst, int readonly) {
     if (tree >= 0) {
         if (syscall(SYS_move_mount, tree, "", AT_FDCWD, dst, CS_MOVE_MOUNT_F_EMPTY_PATH) < 0)
             cs_fail(c, "move_mount cgroup view", dst, errno);
@@ -41,7 +42,7 @@ static void cs_attach_view(const struct cspawn_config *c, int tree, int fd, cons
         cs_fd_path(src, fd);
         if (mount(src, dst, NULL, MS_BIND, NULL) < 0) cs_fail(c, "bind cgroup view", dst, errno);
     }
-    cs_set_readonly_at(c, dst, 1, 0);
+    if (readonly) cs_set_readonly_at(c, dst, 1, 0);
 }
 
 void cs_protect_sys(const struct cspawn_config *c) {
@@ -67,16 +68,18 @@ void cs_protect_sys(const struct cspawn_config *c) {
         /* Pure cgroup v2: the run's group is the whole of /sys/fs/cgroup. Otherwise a tmpfs with
          * one directory per hierarchy the run is in. */
         if (n == 1 && cs_streq(c->cgroup_views[1], CS_CGROUP_ROOT)) {
-            cs_attach_view(c, trees[0], fds[0], CS_CGROUP_ROOT);
+            cs_attach_view(c, trees[0], fds[0], CS_CGROUP_ROOT, 1);
         } else {
             if (mount("tmpfs", CS_CGROUP_ROOT, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k") < 0)
                 cs_fail(c, "mount tmpfs", CS_CGROUP_ROOT, errno);
             for (int i = 0; i < n; i++) {
                 int r = cs_mkdir_p(c->cgroup_views[2 * i + 1]);
                 if (r < 0) cs_fail(c, "mkdir cgroup view", c->cgroup_views[2 * i + 1], -r);
-                cs_attach_view(c, trees[i], fds[i], c->cgroup_views[2 * i + 1]);
+                cs_attach_view(c, trees[i], fds[i], c->cgroup_views[2 * i + 1], 0);
             }
-            cs_set_readonly_at(c, CS_CGROUP_ROOT, 1, 0);
+            /* The tmpfs and every view under it in one call: one mount_setattr per view was 7
+             * more of the run's set-up on a hybrid host. Nothing runs in the namespace yet. */
+            cs_set_readonly_at(c, CS_CGROUP_ROOT, 1, 1);
         }
     }
     for (int i = 0; i < n; i++) {

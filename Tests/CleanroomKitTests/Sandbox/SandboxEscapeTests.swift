@@ -89,12 +89,22 @@ final class SandboxEscapeTests: XCTestCase {
         }
     }
 
-    /// The runtime's view: the run's own limits at /sys/fs/cgroup, under the host's file names.
+    /// The runtime's view: the run's own limits at /sys/fs/cgroup, under the host's file names,
+    /// every mount there read-only (on hybrid hosts one call makes the tmpfs and all the views so).
     func testSysFsCgroupShowsTheRunsOwnLimits() throws {
-        let script = SandboxHost.current.backend.mode == .v2
-            ? "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max"
-            : "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max"
-        let expected = "\(48 << 20)\n37\n"
+        let v2 = SandboxHost.current.backend.mode == .v2
+        let pidsMax = v2 ? "/sys/fs/cgroup/pids.max" : "/sys/fs/cgroup/pids/pids.max"
+        let script = (v2 ? "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max"
+                         : "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max")
+            + "\nawk '$5 ~ \"^/sys/fs/cgroup\" { print $5, substr($6, 1, 2) }' /proc/self/mountinfo | sort"
+            + "\n(echo 1000 > \(pidsMax)) 2>&1 | grep -o 'Read-only file system'"
+            + "\ncat \(pidsMax)"
+        // Pure v2: the run's group is /sys/fs/cgroup. Else a tmpfs there and one view per hierarchy
+        // (`…/<hierarchy>/cleanroom` is each parent).
+        let views = v2 ? ["/sys/fs/cgroup"] : ["/sys/fs/cgroup"] + SandboxHost.current.backend.parents.map {
+            "/sys/fs/cgroup/" + ($0.split(separator: "/").dropLast().last.map(String.init) ?? "?")
+        }
+        let expected = "\(48 << 20)\n37\n" + views.sorted().map { "\($0) ro\n" }.joined() + "Read-only file system\n37\n"
         for mode in Self.modes {
             let (r, out) = try run(script, mode, limits: Limits(memory: 48 << 20, pids: 37))
             XCTAssertEqual(r.outcome, .ok, "\(mode): \(r.detail ?? "") \(out)")
