@@ -100,10 +100,10 @@ enum GroupPool {
 }
 
 extension Sandbox {
-    /// After a run of a `run` command: the next run's groups and network namespace, made on one
-    /// thread while this run's figures are read and its files written. Not while other runs are
-    /// live (`--parallel`: their requests differ, a set made for one would be removed by the
-    /// other), nor after a teardown.
+    /// After a run of a `run` command: the next run's groups and network namespace, each made on
+    /// a thread of its own while this run's figures are read and its files written. Not while
+    /// other runs are live (`--parallel`: their requests differ, a set made for one would be
+    /// removed by the other), nor after a teardown.
     func prepareNextRun(joinsMadeNetns: Bool) {
         guard request.runsFollow else { return }
         Sandbox.registryLock.lock()
