@@ -81,7 +81,10 @@ struct ExecInvocation {
 
     /// The run, its output and summary; returns the exit code.
     func runInScratch(_ workload: WorkloadPlan, outDir: String) throws -> Int32 {
-        let request = SandboxRequest(workload: workload, outputDirectory: outDir, metricsFile: true, strict: strict)
+        var request = SandboxRequest(workload: workload, outputDirectory: outDir, metricsFile: true, strict: strict)
+        // Printed from memory: no stdout.txt/stderr.txt made in the scratch directory only to be
+        // read back and removed (on a slow disk each file made was 0.2–0.8 ms; docs/BENCHMARKS.md).
+        request.captureInMemory = true
         let degraded = Sandbox.degradations(for: request)
         var record = try SandboxExecutor.measuredRun(request, sampling: workload.sampling)
         try CaptureCheck.verify(&record, directory: outDir, relative: nil)
@@ -94,17 +97,19 @@ struct ExecInvocation {
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             var obj = try JSONSerialization.jsonObject(with: enc.encode(record)) as! [String: Any]
             obj["degraded"] = degraded
-            // The capture files go with the scratch directory: the record carries their text
-            // (the kept tail) instead of paths that would no longer exist.
+            // The record carries the captured text (the kept tail): exec keeps no capture files.
             obj["output"] = nil
-            for name in ["stdout", "stderr"] {
-                obj[name] = FileManager.default.contents(atPath: outDir + "/\(name).txt").map { String(decoding: $0, as: UTF8.self) }
+            if let c = record.capture {
+                obj["stdout"] = String(decoding: c.stdout, as: UTF8.self)
+                obj["stderr"] = String(decoding: c.stderr, as: UTF8.self)
             }
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
             try StandardStreams.write(data + Array("\n".utf8))
         } else {
-            if let o = FileManager.default.contents(atPath: outDir + "/stdout.txt") { try StandardStreams.write(o) }
-            if let e = FileManager.default.contents(atPath: outDir + "/stderr.txt") { try StandardStreams.write(e, fd: 2) }
+            if let c = record.capture {
+                try StandardStreams.write(c.stdout)
+                try StandardStreams.write(c.stderr, fd: 2)
+            }
             fputs(Self.summary(record, degraded: degraded) + "\n", stderr)
         }
         return Self.exitCode(record)
@@ -133,7 +138,7 @@ struct ExecInvocation {
         if !r.seccompDenied.isEmpty {
             parts.append("seccomp denied " + r.seccompDenied.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joinedText(separator: " "))
         }
-        if r.output?.truncated == true { parts.append("output truncated to the tail") }
+        if r.capture?.truncated == true || r.output?.truncated == true { parts.append("output truncated to the tail") }
         var line = parts.joinedText(separator: " · ")
         if let d = r.detail { line += "\n  " + ConsoleText.escape(d) }
         for d in degraded { line += "\n  not enforced: " + d }

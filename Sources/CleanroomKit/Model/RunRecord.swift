@@ -25,6 +25,9 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var customMalformed: CustomMalformed?
     public var output: OutputFiles?
     public var services: [String: ServiceRecord]
+    /// The captured output itself, for a run that kept it in memory instead of writing files
+    /// (`SandboxRequest.captureInMemory`: `cleanroom exec`); never encoded.
+    public var capture: CapturedOutput?
 
     public init(index: Int, warmup: Bool = false, outcome: Outcome = .ok, exitCode: Int? = nil,
                 signal: String? = nil, detail: String? = nil, metrics: [String: Double] = [:],
@@ -156,6 +159,16 @@ public struct OutputFiles: Codable, Sendable, Equatable {
     public var stderr: String
     public var truncated: Bool
     public init(stdout: String, stderr: String, truncated: Bool) {
+        self.stdout = stdout; self.stderr = stderr; self.truncated = truncated
+    }
+}
+
+/// Captured output kept in memory: the kept tail of each stream (`output_limit` bytes at most).
+public struct CapturedOutput: Sendable, Equatable {
+    public var stdout: [UInt8]
+    public var stderr: [UInt8]
+    public var truncated: Bool
+    public init(stdout: [UInt8], stderr: [UInt8], truncated: Bool) {
         self.stdout = stdout; self.stderr = stderr; self.truncated = truncated
     }
 }

@@ -47,7 +47,11 @@ extension Sandbox {
         record.samples = observation.samples
         record.seccompDenied = sup.denied
         record.services = serviceRecords
-        record.output?.truncated = try writeOutputs(sup.stdout, sup.stderr)
+        // Written first, then assigned: `record.output?.truncated = try writeOutputs(…)` would not
+        // call it at all when there is no `output` (captured in memory).
+        let truncated = try writeOutputs(sup.stdout, sup.stderr)
+        record.output?.truncated = truncated
+        record.capture = captured
         SpawnTrace.mark("outputs written")
         return record
     }

@@ -20,7 +20,8 @@ extension Sandbox {
         defer { close(outputFD); outputFD = -1 }
         let reportDir = req.outputReportPath ?? req.outputDirectory
         var record = RunRecord(index: index, warmup: warmup, outcome: .error)
-        record.output = OutputFiles(stdout: reportDir + "/stdout.txt", stderr: reportDir + "/stderr.txt", truncated: false)
+        record.output = req.captureInMemory ? nil
+            : OutputFiles(stdout: reportDir + "/stdout.txt", stderr: reportDir + "/stderr.txt", truncated: false)
         // Absolute and free of symlinks: the workload's cwd is not ours, and the child binds this path.
         let metricsPath = req.metricsFile ? OutputRoots.realPath(req.outputDirectory) + "/metrics.jsonl" : nil
         let env = req.environment(metricsPath: metricsPath)
@@ -29,6 +30,7 @@ extension Sandbox {
         func refused(_ detail: String) throws -> RunRecord {
             record.detail = detail
             try writeOutputs(TailBuffer(capacity: 0), TailBuffer(capacity: 0))
+            record.capture = captured
             return record
         }
         guard SysFS.isDirectory(req.cwd) else { return try refused("chdir \(req.cwd): not an existing directory") }

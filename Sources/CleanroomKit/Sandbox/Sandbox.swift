@@ -126,6 +126,8 @@ public final class Sandbox {
     var interrupted = false
     /// The run's output directory, open while `execute` runs: its files are created from it.
     var outputFD: Int32 = -1
+    /// The captured output, with `captureInMemory` (`writeOutputs`).
+    var captured: CapturedOutput?
 
     /// The teardown generation when this run was asked for.
     let bornIn: Int
@@ -169,9 +171,15 @@ public final class Sandbox {
     /// Writes stdout.txt and stderr.txt; returns whether either was cut to the limit. A file that
     /// cannot be written (a full disk) is removed rather than left half-written: the run itself
     /// happened and keeps its record, and the Orchestrator's `CaptureCheck` turns the missing file
-    /// into an error that names it (exit 3) — never a silently short output.
+    /// into an error that names it (exit 3) — never a silently short output. With
+    /// `captureInMemory` the tails are kept in `captured` instead: `exec` printed them back from
+    /// two files it made only to read and remove them (two files made and removed on its path).
     @discardableResult
     func writeOutputs(_ o: TailBuffer, _ e: TailBuffer) throws -> Bool {
+        if request.captureInMemory {
+            captured = CapturedOutput(stdout: o.bytes, stderr: e.bytes, truncated: o.truncated || e.truncated)
+            return o.truncated || e.truncated
+        }
         for (name, buf) in [("stdout.txt", o), ("stderr.txt", e)] {
             // Called only inside `execute`, which holds the run's directory open.
             do { try SysFS.writeFile(in: outputFD, name, buf.bytes, path: request.outputDirectory + "/" + name) } catch {

@@ -43,6 +43,9 @@ public struct SandboxRequest: Sendable {
     /// namespace are made while this one ends (`Sandbox.prepareNextRun`). Whoever sets it removes
     /// what was made and not taken (`SandboxExecutor.finished`; at exit at the latest).
     public var runsFollow = false
+    /// Keep the captured stdout and stderr in the record (`RunRecord.capture`) instead of writing
+    /// stdout.txt and stderr.txt: `cleanroom exec`, which prints them and keeps no files.
+    public var captureInMemory = false
 
     public init(command: [String], cwd: String = FileManager.default.currentDirectoryPath, env: [String: String] = [:],
                 limits: Limits = Limits(), settings: SandboxSettings = SandboxSettings(), timeout: Double? = nil,

@@ -152,6 +152,24 @@ final class ExecScratchTests: XCTestCase {
         check()
     }
 
+    /// `exec`'s capture stays in memory (`captureInMemory`): the record carries the kept tails and
+    /// no stdout.txt or stderr.txt is made; only the metrics file the run binds is in the directory.
+    func testACaptureKeptInMemoryMakesNoFiles() throws {
+        var req = SandboxTest.request(["sh", "-c", "echo out; printf '0123456789' >&2"], outputLimit: 4)
+        req.metricsFile = true
+        req.captureInMemory = true
+        let r = try Sandbox.run(req)
+        XCTAssertEqual(r.outcome, .ok, r.detail ?? "")
+        XCTAssertNil(r.output, "no capture files to name")
+        XCTAssertEqual(r.capture.map { String(decoding: $0.stdout, as: UTF8.self) }, "out\n")
+        XCTAssertEqual(r.capture.map { String(decoding: $0.stderr, as: UTF8.self) }, "6789", "the kept tail")
+        XCTAssertEqual(r.capture?.truncated, true)
+        XCTAssertEqual(entries(req.outputDirectory), ["metrics.jsonl"])
+        // Not in what is encoded (report.json, `exec --json` adds the text itself).
+        let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
+        XCTAssertFalse(json.contains("capture") || json.contains("6789"), json)
+    }
+
     /// A private XDG_RUNTIME_DIR is preferred; one that others can enter is ignored.
     func testTheRuntimeDirectoryIsUsedOnlyWhenPrivate() throws {
         let xdg = SandboxTest.scratch() + "/xdg"
