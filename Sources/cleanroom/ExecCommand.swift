@@ -7,10 +7,10 @@ import Glibc
 
 /// `cleanroom exec`: one command in a sandbox, its real figures, its exit code.
 ///
-/// The workload's stdout/stderr are captured to files in a private scratch directory
-/// (`ExecScratch`; capped at --output-limit, the tail kept) and, without --json, printed after the
-/// run to our own stdout/stderr, followed by a one-line summary on stderr. With --json only the
-/// run record is printed, the kept output as text in it. The directory goes on every exit path.
+/// The workload's stdout/stderr are captured in memory (capped at --output-limit, the tail kept)
+/// and, without --json, printed after the run to our own stdout/stderr, followed by a one-line
+/// summary on stderr. With --json only the run record is printed, the kept output as text in it.
+/// Its metrics file lives in a private scratch directory (`ExecScratch`), removed on every exit path.
 struct ExecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec",

@@ -24,8 +24,9 @@ enum NetnsPool {
     nonisolated(unsafe) private(set) static var taken = 0
 
     /// Claims the making of one for a thread that will decide later (`SandboxPrewarm` once the
-    /// host is probed, `Sandbox.prepareNextRun`): a `take` meanwhile waits for it. The claim is then either `make`'s or
-    /// given back (`release`). False: nothing to claim (one is ready, being made, or cannot be).
+    /// host is probed, `Sandbox.prepareNextRun`): a `take` meanwhile waits for it. The claim is
+    /// then either `make`'s or given back (`release`). False: nothing to claim (one is ready,
+    /// being made, or cannot be).
     static func claim() -> Bool {
         state.lock()
         defer { state.unlock() }

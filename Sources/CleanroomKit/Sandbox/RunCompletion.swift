@@ -26,7 +26,7 @@ extension Sandbox {
         SpawnTrace.mark("cgroups removed")
 
         if let f = sup.failure, !f.isWorkloadStep {
-            try writeOutputs(sup.stdout, sup.stderr)
+            try writeOutputs(sup.stdout, sup.stderr, into: &record)
             throw SandboxError.system(f.systemFailure)
         }
         let facts = RunFacts(
@@ -47,11 +47,7 @@ extension Sandbox {
         record.samples = observation.samples
         record.seccompDenied = sup.denied
         record.services = serviceRecords
-        // Written first, then assigned: `record.output?.truncated = try writeOutputs(…)` would not
-        // call it at all when there is no `output` (captured in memory).
-        let truncated = try writeOutputs(sup.stdout, sup.stderr)
-        record.output?.truncated = truncated
-        record.capture = captured
+        try writeOutputs(sup.stdout, sup.stderr, into: &record)
         SpawnTrace.mark("outputs written")
         return record
     }

@@ -29,8 +29,7 @@ extension Sandbox {
         // Refusals that are the workload's own fault: outcome `error`, nothing spawned.
         func refused(_ detail: String) throws -> RunRecord {
             record.detail = detail
-            try writeOutputs(TailBuffer(capacity: 0), TailBuffer(capacity: 0))
-            record.capture = captured
+            try writeOutputs(TailBuffer(capacity: 0), TailBuffer(capacity: 0), into: &record)
             return record
         }
         guard SysFS.isDirectory(req.cwd) else { return try refused("chdir \(req.cwd): not an existing directory") }

@@ -126,8 +126,6 @@ public final class Sandbox {
     var interrupted = false
     /// The run's output directory, open while `execute` runs: its files are created from it.
     var outputFD: Int32 = -1
-    /// The captured output, with `captureInMemory` (`writeOutputs`).
-    var captured: CapturedOutput?
 
     /// The teardown generation when this run was asked for.
     let bornIn: Int
@@ -168,17 +166,16 @@ public final class Sandbox {
         return nil
     }
 
-    /// Writes stdout.txt and stderr.txt; returns whether either was cut to the limit. A file that
-    /// cannot be written (a full disk) is removed rather than left half-written: the run itself
-    /// happened and keeps its record, and the Orchestrator's `CaptureCheck` turns the missing file
-    /// into an error that names it (exit 3) — never a silently short output. With
-    /// `captureInMemory` the tails are kept in `captured` instead: `exec` printed them back from
-    /// two files it made only to read and remove them (two files made and removed on its path).
-    @discardableResult
-    func writeOutputs(_ o: TailBuffer, _ e: TailBuffer) throws -> Bool {
+    /// Writes stdout.txt and stderr.txt and sets `record.output`'s `truncated` (either cut to the
+    /// limit). A file that cannot be written (a full disk) is removed rather than left
+    /// half-written: the run itself happened and keeps its record, and the Orchestrator's
+    /// `CaptureCheck` turns the missing file into an error that names it (exit 3) — never a
+    /// silently short output. With `captureInMemory` the tails go into `record.capture` instead:
+    /// `exec` printed them back from two files it made only to read and remove them.
+    func writeOutputs(_ o: TailBuffer, _ e: TailBuffer, into record: inout RunRecord) throws {
         if request.captureInMemory {
-            captured = CapturedOutput(stdout: o.bytes, stderr: e.bytes, truncated: o.truncated || e.truncated)
-            return o.truncated || e.truncated
+            record.capture = CapturedOutput(stdout: o.bytes, stderr: e.bytes, truncated: o.truncated || e.truncated)
+            return
         }
         for (name, buf) in [("stdout.txt", o), ("stderr.txt", e)] {
             // Called only inside `execute`, which holds the run's directory open.
@@ -186,7 +183,7 @@ public final class Sandbox {
                 unlinkat(outputFD, name, 0)
             }
         }
-        return o.truncated || e.truncated
+        record.output?.truncated = o.truncated || e.truncated
     }
 
     var isInterrupted: Bool { stateLock.lock(); defer { stateLock.unlock() }; return interrupted }
