@@ -61,6 +61,8 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
     private var threadOutput: (samples: Samples, figures: [FigureSource: Figures], cpu: Double, memoryWalks: ProcessMemory.Peaks)?
     /// Host CPU pressure and steal at the start (the contention signal).
     private let hostAtStart: HostContention
+    /// The files of the final read, opened by `arm` (the caller's side only).
+    private var endFiles: [String: KeptFile] = [:]
 
     /// Takes the start snapshot of the run's cgroup: call after creating it, before spawning —
     /// or, with `freshGroup` (the group was made for this run: every cumulative counter started
@@ -99,6 +101,7 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         precondition(thread == nil && !started, "Sampler.arm after the thread was made")
         armed = true
         spawnThread()
+        endFiles = FinalFigures.keep(snapshot)
     }
 
     /// Ends an armed thread that was never started (the run failed before its exec); nothing
@@ -130,7 +133,8 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         // The group's final counters are read here while the sampler thread wakes and takes its
         // own last reads (other files): the two waits overlap instead of adding up.
         if thread != nil { stopSignal.signal() }
-        let cgroupAtEnd = FinalFigures.read(start: snapshot)
+        let cgroupAtEnd = FinalFigures.read(start: snapshot, kept: endFiles)
+        endFiles = [:]
         if thread != nil {
             finished.wait()
             if let out = threadOutput { samples = out.samples; figures = out.figures; selfCPU = out.cpu; walks = out.memoryWalks }

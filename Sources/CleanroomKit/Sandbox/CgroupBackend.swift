@@ -38,6 +38,8 @@ public protocol CgroupBackend: AnyObject {
     func killAll(_ group: CgroupGroup)
     /// True when no process is left in the group.
     func isEmpty(_ group: CgroupGroup) -> Bool
+    /// The files `isEmpty` reads, to be opened ahead (`KeptEmptiness`); none: always by `isEmpty`.
+    func emptinessProbes(_ group: CgroupGroup) -> [EmptinessProbe]
     /// Removes the group's directories. Returns the ones that could not be removed, with why.
     func remove(_ group: CgroupGroup) -> [String]
     /// Roots under which this backend creates groups (`…/cleanroom`), for sweeping leftovers.
@@ -57,9 +59,13 @@ extension CgroupBackend {
         for pid in pids(group) where pid != except { kill(pid, signal) }
     }
 
+    public func emptinessProbes(_ group: CgroupGroup) -> [EmptinessProbe] { [] }
+
     /// Kills and waits (up to `seconds`) until the group is empty; returns true when it is.
+    /// `kept`: the group's probes opened ahead, asked first (the usual end of a run: nothing left).
     @discardableResult
-    func killAndWaitEmpty(_ group: CgroupGroup, seconds: Double = 5) -> Bool {
+    func killAndWaitEmpty(_ group: CgroupGroup, seconds: Double = 5, kept: KeptEmptiness? = nil) -> Bool {
+        if kept?.isEmpty() == true { return true }
         let deadline = Monotonic.now + seconds
         var round = 0
         var pause: UInt32 = 50   // µs, doubling to 1 ms: a killed task is usually gone within ~0.1 ms

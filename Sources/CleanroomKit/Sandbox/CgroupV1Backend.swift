@@ -169,6 +169,10 @@ public final class CgroupV1Backend: CgroupBackend {
 
     public func isEmpty(_ group: CgroupGroup) -> Bool { pids(group).isEmpty }
 
+    public func emptinessProbes(_ group: CgroupGroup) -> [EmptinessProbe] {
+        (group.procsFiles + (group.paths.unified.map { [$0 + "/cgroup.procs"] } ?? [])).map(EmptinessProbe.procs)
+    }
+
     public func remove(_ group: CgroupGroup) -> [String] {
         var failed: [String] = []
         for d in group.directories {

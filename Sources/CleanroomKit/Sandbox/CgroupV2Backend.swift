@@ -155,6 +155,10 @@ public final class CgroupV2Backend: CgroupBackend {
         return pids(group).isEmpty
     }
 
+    public func emptinessProbes(_ group: CgroupGroup) -> [EmptinessProbe] {
+        group.paths.unified.map { [EmptinessProbe.events($0 + "/cgroup.events")] } ?? []
+    }
+
     public func remove(_ group: CgroupGroup) -> [String] {
         var failed: [String] = []
         for d in group.directories {

@@ -9,7 +9,7 @@ extension Sandbox {
     func complete(_ record: RunRecord, supervisor sup: RunSupervisor, groups: RunGroups, requestNS: Int64) throws -> RunRecord {
         var record = record
         // Everything else of the run dies now (with a PID namespace the kernel has done it already).
-        let emptied = backend.killAndWaitEmpty(groups.workload, seconds: 5)
+        let emptied = backend.killAndWaitEmpty(groups.workload, seconds: 5, kept: sup.keptEmptiness)
         SpawnTrace.mark("group empty")
         let serviceRecords = try sup.shutdown.finish(outputDirectory: request.outputDirectory, mode: backend.mode,
                                                      failure: sup.serviceFailure)

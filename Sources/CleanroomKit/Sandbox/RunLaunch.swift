@@ -106,12 +106,14 @@ extension Sandbox {
             pipes.close(pipes.gate.write)
             armObserver()
         }
+        let keptEmptiness = plan.useInit ? KeptEmptiness(backend.emptinessProbes(groups.workload)) : nil
 
         let supervisor = RunSupervisor(sandbox: self, pipes: pipes, rootPID: pid, pidfd: pidfd,
                                        groups: groups, services: services, useInit: plan.useInit, requestNS: t0,
                                        program: program, runID: runID, metricsPath: metricsPath)
         supervisor.failure = startup.initFailure
         supervisor.netnsFD = netnsFD
+        supervisor.keptEmptiness = keptEmptiness
         supervisor.serviceFailure = startup.failure
         supervisor.run()
         prepareNextRun(joinsMadeNetns: joinsMadeNetns)

@@ -51,6 +51,8 @@ final class RunSupervisor {
     var preExecCPU: SetupCPU?
     /// The run's network namespace, opened before the gate (`RunStart.netnsFD`); -1: none.
     var netnsFD: Int32 = -1
+    /// The workload group's emptiness probes, opened while the init set up (nil: asked by path).
+    var keptEmptiness: KeptEmptiness?
     var stoppedForService = false
     var workloadStatus: Int32?
     var workloadExitNS: Int64?
