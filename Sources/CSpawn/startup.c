@@ -50,3 +50,37 @@ long cspawn_release_relocations(void) {
     if (madvise((void *)from, to - from, MADV_DONTNEED) != 0) return -errno;
     return (long)(to - from);
 }
+
+struct text_range { uintptr_t start, end; };
+
+static int find_main_text(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    struct text_range *out = data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        /* The read-only segments: never written, so every page is the file's (no anon page to lose). */
+        if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W)) continue;
+        uintptr_t at = info->dlpi_addr + ph->p_vaddr;
+        if (out->start == 0 || at < out->start) out->start = at;
+        if (at + ph->p_memsz > out->end) out->end = at + ph->p_memsz;
+    }
+    return 1;   /* the first object is the executable */
+}
+
+void cspawn_text_pages(uintptr_t *start, uintptr_t *end) {
+    struct text_range r = {0, 0};
+    dl_iterate_phdr(find_main_text, &r);
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t from = (r.start + page - 1) & ~(page - 1), to = r.end & ~(page - 1);
+    int none = r.start == 0 || to <= from;
+    *start = none ? 0 : from;
+    *end = none ? 0 : to;
+}
+
+long cspawn_release_text(void) {
+    uintptr_t from, to;
+    cspawn_text_pages(&from, &to);
+    if (to <= from) return 0;
+    if (madvise((void *)from, to - from, MADV_DONTNEED) != 0) return -errno;
+    return (long)(to - from);
+}

@@ -138,6 +138,8 @@ struct RunCommand: ParsableCommand {
         }
 
         Interrupts.shared.install { executor.interruptAll() }
+        // The set-up's code is not needed again: unmapped, it stops counting in our RSS.
+        LoaderPages.releaseText()
         let orchestrator = Orchestrator(plan: plan, options: options, executor: executor, judge: AnalysisJudge(), progress: progress)
         var report = orchestrator.run()
         report.cleanroomVersion = CleanroomVersion.string
@@ -149,6 +151,8 @@ struct RunCommand: ParsableCommand {
         let send: (@Sendable (Report) -> [AlertResult])? = noAlerts || webhooks.isEmpty ? nil : { @Sendable r in
             Alerts.send(report: r, webhooks: webhooks, htmlReportPath: html)
         }
+        // Nor the runs' code, while the reports' is faulted in.
+        LoaderPages.releaseText()
         switch ReportDelivery(directory: outDir, formats: formats, options: reportOptions).deliver(report, alerts: send) {
         case .finished(let r):
             report = r

@@ -232,5 +232,11 @@ int64_t cspawn_now_ns(void);
 long cspawn_release_relocations(void);
 /* The whole pages of that table (both 0 when there is none). */
 void cspawn_relocation_pages(uintptr_t *start, uintptr_t *end);
+/* The executable's read-only segments (code, read-only data, the loader's tables) unmapped from
+ * this process: never written, so every page of them is the file's, and the next use faults it
+ * back from the page cache. Returns the bytes or -errno. */
+long cspawn_release_text(void);
+/* Their whole pages (both 0 when there are none). */
+void cspawn_text_pages(uintptr_t *start, uintptr_t *end);
 
 #endif

@@ -29,6 +29,25 @@ final class LoaderPagesTests: XCTestCase {
         XCTAssertTrue(inExecutable, "range \(String(start, radix: 16))–\(String(end, radix: 16)) is not in \(exe)'s mapping")
     }
 
+    func testTheReadOnlySegmentsAreUnmappedAndFaultBackIn() throws {
+        var start: UInt = 0, end: UInt = 0
+        cspawn_text_pages(&start, &end)
+        XCTAssertGreaterThan(end, start, "no read-only segment found")
+        let before = presentPages(start, end)
+        XCTAssertGreaterThan(before, 64, "this test process has run code from its executable: the check below could not fail")
+        let released = cspawn_release_text()
+        let right = presentPages(start, end)
+        XCTAssertGreaterThanOrEqual(released, 0, "madvise: \(String(cString: strerror(Int32(-released))))")
+        XCTAssertEqual(UInt(released), end - start)
+        // Only what ran between the madvise and the count (this function, the count itself) is back.
+        XCTAssertLessThan(right, before / 4, "\(right) of the \(before) pages mapped before are mapped still")
+        // The code keeps running: what it needs faults back in from the page cache.
+        let parsed = JSONParser.parse(Array(#"{"a": [1, 2.5, "x"]}"#.utf8))
+        XCTAssertNotNil(parsed.root)
+        XCTAssertNil(parsed.error)
+        XCTAssertGreaterThan(presentPages(start, end), right, "the pages used since came back")
+    }
+
     /// Pages of [start, end) mapped in this process (/proc/self/pagemap's present bit).
     func presentPages(_ start: UInt, _ end: UInt) -> Int {
         let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
