@@ -236,7 +236,7 @@ void cspawn_relocation_pages(uintptr_t *start, uintptr_t *end);
  * this process: never written, so every page of them is the file's, and the next use faults it
  * back from the page cache. Returns the bytes or -errno. */
 long cspawn_release_text(void);
-/* Their whole pages (both 0 when there are none). */
+/* The whole pages from the first of them to the end of the last (both 0 when there are none). */
 void cspawn_text_pages(uintptr_t *start, uintptr_t *end);
 
 #endif

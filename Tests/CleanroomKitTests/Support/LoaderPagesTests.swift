@@ -11,6 +11,9 @@ final class LoaderPagesTests: XCTestCase {
         cspawn_relocation_pages(&start, &end)
         // This test binary (debug, dynamically linked) has a relocation table of its own too.
         XCTAssertGreaterThan(end, start, "no relocation table found")
+        // Mapped again first (one read a page, from the page cache): another test may have dropped
+        // them already (testTheReadOnlySegmentsAreUnmappedAndFaultBackIn, the same segment).
+        touch(start, end)
         let before = presentPages(start, end)
         XCTAssertGreaterThan(before, 0, "the loader's reads left nothing mapped: the check below could not fail")
         let released = cspawn_release_relocations()
@@ -37,8 +40,8 @@ final class LoaderPagesTests: XCTestCase {
         XCTAssertGreaterThan(before, 64, "this test process has run code from its executable: the check below could not fail")
         let released = cspawn_release_text()
         let right = presentPages(start, end)
-        XCTAssertGreaterThanOrEqual(released, 0, "madvise: \(String(cString: strerror(Int32(-released))))")
-        XCTAssertEqual(UInt(released), end - start)
+        XCTAssertGreaterThan(released, 0, "madvise: \(String(cString: strerror(Int32(-released))))")
+        XCTAssertLessThanOrEqual(UInt(released), end - start, "each read-only segment, no more")
         // Only what ran between the madvise and the count (this function, the count itself) is back.
         XCTAssertLessThan(right, before / 4, "\(right) of the \(before) pages mapped before are mapped still")
         // The code keeps running: what it needs faults back in from the page cache.
@@ -46,6 +49,16 @@ final class LoaderPagesTests: XCTestCase {
         XCTAssertNotNil(parsed.root)
         XCTAssertNil(parsed.error)
         XCTAssertGreaterThan(presentPages(start, end), right, "the pages used since came back")
+    }
+
+    /// Reads one byte of each page of [start, end), which maps it.
+    func touch(_ start: UInt, _ end: UInt) {
+        let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        var sum: UInt8 = 0
+        for at in stride(from: start, to: end, by: Int(page)) {
+            sum &+= UnsafePointer<UInt8>(bitPattern: at)!.pointee
+        }
+        withExtendedLifetime(sum) {}
     }
 
     /// Pages of [start, end) mapped in this process (/proc/self/pagemap's present bit).
