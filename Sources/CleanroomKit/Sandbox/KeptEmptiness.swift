@@ -4,8 +4,13 @@ public struct EmptinessProbe {
     public let path: String
     public let saysEmpty: (KernelText.Bytes) -> Bool
 
+    /// The same parser as the v1 backend's `pids`, so the kept answer is `isEmpty`'s.
     static func procs(_ path: String) -> EmptinessProbe {
-        EmptinessProbe(path: path) { text in !text.contains { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } }
+        EmptinessProbe(path: path) { text in
+            var pids: [Int32] = []
+            KernelText.pids(text, into: &pids)
+            return pids.isEmpty
+        }
     }
 
     static func events(_ path: String) -> EmptinessProbe {

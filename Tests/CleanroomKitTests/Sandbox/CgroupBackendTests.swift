@@ -86,11 +86,7 @@ final class CgroupV2FakeTreeTests: XCTestCase {
 }
 
 final class CgroupV1RealKernelTests: XCTestCase {
-    func backend() throws -> CgroupV1Backend {
-        try XCTSkipUnless(geteuid() == 0, "root needed")
-        guard let b = SandboxHost.current.backend as? CgroupV1Backend else { throw XCTSkip("not a v1/hybrid host") }
-        return b
-    }
+    func backend() throws -> CgroupV1Backend { try SandboxTest.hostV1Backend() }
 
     func testLimitsLandInTheKernelFiles() throws {
         let b = try backend()

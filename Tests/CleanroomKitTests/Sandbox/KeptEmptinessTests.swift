@@ -9,12 +9,6 @@ import Glibc
 /// (`KeptEmptiness`) and the final counters (`FinalFigures.keep`) must answer what the same files
 /// opened by path answer at the moment they are read, not at the moment they were opened.
 final class KeptEmptinessTests: XCTestCase {
-    func hostBackend() throws -> CgroupV1Backend {
-        try XCTSkipUnless(geteuid() == 0, "root needed")
-        guard let b = SandboxHost.current.backend as? CgroupV1Backend else { throw XCTSkip("not a v1/hybrid host") }
-        return b
-    }
-
     /// A process of ours, put into our own group only (never moved back out: that would be a
     /// write to a cgroup cleanroom did not make); it leaves by dying.
     func sleeper() throws -> Process {
@@ -26,7 +20,7 @@ final class KeptEmptinessTests: XCTestCase {
     }
 
     func testKeptProbesSeeAProcessInAnyOneHierarchy() throws {
-        let b = try hostBackend()
+        let b = try SandboxTest.hostV1Backend()
         let g = try b.create(name: RunID.next(), limits: Limits(), device: nil)
         var removed = false
         defer { if !removed { _ = b.remove(g) }; SandboxTest.assertNothingLeft() }
@@ -55,7 +49,7 @@ final class KeptEmptinessTests: XCTestCase {
     }
 
     func testKeptFinalReadsAreTheValuesAtTheReadNotAtTheOpen() throws {
-        let b = try hostBackend()
+        let b = try SandboxTest.hostV1Backend()
         let g = try b.create(name: RunID.next(), limits: Limits(), device: nil)
         defer { XCTAssertEqual(b.remove(g), []); SandboxTest.assertNothingLeft() }
         let start = Snapshot.fresh(paths: g.paths)
@@ -83,11 +77,8 @@ final class KeptEmptinessTests: XCTestCase {
     }
 
     func testCgroup2ProbeIsPopulated() throws {
-        let root = NSTemporaryDirectory() + "cleanroom-fake-cg-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let root = try SandboxTest.fakeCgroup2Root(controllers: "cpu memory pids")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try "cpu memory pids\n".write(toFile: root + "/cgroup.controllers", atomically: true, encoding: .utf8)
-        try "\n".write(toFile: root + "/cgroup.subtree_control", atomically: true, encoding: .utf8)
         let b = CgroupV2Backend(base: root, fake: true)
         let g = try b.create(name: "cr-1-2-3", limits: Limits(), device: nil)
         let events = try XCTUnwrap(g.paths.unified) + "/cgroup.events"

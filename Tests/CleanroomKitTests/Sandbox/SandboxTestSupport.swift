@@ -14,6 +14,23 @@ enum SandboxTest {
         return dir
     }
 
+    /// This host's v1/hybrid backend (root); skips elsewhere.
+    static func hostV1Backend() throws -> CgroupV1Backend {
+        try XCTSkipUnless(geteuid() == 0, "root needed")
+        guard let b = SandboxHost.current.backend as? CgroupV1Backend else { throw XCTSkip("not a v1/hybrid host") }
+        return b
+    }
+
+    /// A fake cgroup2 root (regular files) offering `controllers`, none enabled for children yet.
+    /// The caller removes it.
+    static func fakeCgroup2Root(controllers: String) throws -> String {
+        let root = NSTemporaryDirectory() + "cleanroom-fake-cg-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try (controllers + "\n").write(toFile: root + "/cgroup.controllers", atomically: true, encoding: .utf8)
+        try "\n".write(toFile: root + "/cgroup.subtree_control", atomically: true, encoding: .utf8)
+        return root
+    }
+
     static func request(_ command: [String], cwd: String? = nil, limits: Limits = Limits(),
                         settings: SandboxSettings = SandboxSettings(), timeout: Double? = 20,
                         killGrace: Double = 1, outputLimit: Int = 1 << 20, env: [String: String] = [:],

@@ -8,11 +8,8 @@ import Glibc
 /// The cgroup layout of a run with services: R (no process) → R/workload (limits) + R/svc-NAME.
 final class ServiceCgroupLayoutTests: XCTestCase {
     func testV2ParentEnablesControllersForItsLeavesAndOnlyTheWorkloadIsLimited() throws {
-        let root = NSTemporaryDirectory() + "cleanroom-fake-cg-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let root = try SandboxTest.fakeCgroup2Root(controllers: "cpu io memory pids")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try "cpu io memory pids\n".write(toFile: root + "/cgroup.controllers", atomically: true, encoding: .utf8)
-        try "\n".write(toFile: root + "/cgroup.subtree_control", atomically: true, encoding: .utf8)
         func read(_ rel: String) -> String? {
             (try? String(contentsOfFile: root + "/" + rel, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         }
