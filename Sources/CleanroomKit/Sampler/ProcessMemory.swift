@@ -63,10 +63,13 @@ final class ProcessMemory {
     }
 
     /// Walks the tree if something `changed` since the last walk and the budget allows at `now`
-    /// (CLOCK_MONOTONIC ns); `force` walks anyway. Whether it walked.
+    /// (CLOCK_MONOTONIC ns). `last`: the run is ending, so the budget no longer defers a walk —
+    /// but an unchanged tree is still not walked again (its Pss cannot have risen since), unless
+    /// no walk was taken yet. Whether it walked.
     @discardableResult
-    func maybeWalk(now: UInt64, interval: Double, force: Bool = false, changed: Bool = true) -> Bool {
-        guard force || (changed && now >= nextWalk) else { return false }
+    func maybeWalk(now: UInt64, interval: Double, last: Bool = false, changed: Bool = true) -> Bool {
+        let due = last ? changed || peaks.walks == 0 : changed && now >= nextWalk
+        guard due else { return false }
         let before = Sampler.threadCPU()
         walk()
         let cost = Sampler.threadCPU() - before

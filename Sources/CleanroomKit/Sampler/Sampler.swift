@@ -235,11 +235,11 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
                 return true
             }
         }
-        func walkIfChanged(at t: UInt64, force: Bool = false) -> Bool {
+        func walkIfChanged(at t: UInt64, last: Bool = false) -> Bool {
             func rose(_ v: Int64?, _ before: Int64?) -> Bool { v.map { v in before.map { v > $0 } ?? true } == true }
             let changed = now.faults == nil || now.faults != atLastWalk.faults
                 || rose(now.charge, atLastWalk.charge) || rose(now.pids, atLastWalk.pids)
-            guard processMemory.maybeWalk(now: t, interval: interval, force: force, changed: changed) else { return false }
+            guard processMemory.maybeWalk(now: t, interval: interval, last: last, changed: changed) else { return false }
             atLastWalk = now
             return true
         }
@@ -298,7 +298,8 @@ public final class Sampler: @unchecked Sendable {   // its thread hands results 
         // namespace this thread may have joined.
         if let t = tree { totals = t.sample() }
         readMemoryStat()
-        _ = walkIfChanged(at: UInt64(Monotonic.nowNS), force: true)
+        // The last walk, past the budget: what changed since the walk before would be lost.
+        _ = walkIfChanged(at: UInt64(Monotonic.nowNS), last: true)
         var netFigures = Figures(), sampled = Figures(), proc = Figures()
         let intervalText = Units.format(interval, .duration)
         let missed = cadence.missed

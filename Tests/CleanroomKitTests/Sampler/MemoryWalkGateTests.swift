@@ -67,6 +67,31 @@ final class MemoryWalkGateTests: XCTestCase {
                      layout.name, result.memoryWalks, walksStill - walksSettled, perWalk * 1e6, r.metrics["rss_peak"]! / MiB, r.metrics["memory_peak"]! / MiB))
     }
 
+    /// The walk at the run's end is past the budget (what changed since the walk before would be
+    /// lost otherwise) but not past the gate: a tree whose faults, charge and process count stood
+    /// still since its last walk cannot have a higher Pss, so it is not walked again — at that
+    /// point its processes have mostly exited, and a walk of 100 exiting `sleep`s was 3–5 ms.
+    func testTheLastWalkIsPastTheBudgetButNotPastTheGate() throws {
+        // A child of ours (a process running our own executable would be taken for the init).
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["30"]
+        try sleeper.run()
+        defer { sleeper.terminate(); sleeper.waitUntilExit() }
+        let memory = ProcessMemory(listing: .descendants(of: sleeper.processIdentifier))
+        // No walk yet: the last one is taken whatever the gate says (the run's only chance).
+        XCTAssertTrue(memory.maybeWalk(now: 1, interval: 0.05, last: true, changed: false))
+        XCTAssertNotNil(memory.peaks.pssKiB, "the sleeper was not read")
+        // A tick right after: the budget defers it, the gate would let it through.
+        XCTAssertFalse(memory.maybeWalk(now: 2, interval: 0.05, changed: true))
+        // The end, nothing changed since: no walk.
+        XCTAssertFalse(memory.maybeWalk(now: 3, interval: 0.05, last: true, changed: false))
+        XCTAssertEqual(memory.peaks.walks, 1)
+        // The end, something changed: walked although the budget would defer a tick's walk.
+        XCTAssertTrue(memory.maybeWalk(now: 4, interval: 0.05, last: true, changed: true))
+        XCTAssertEqual(memory.peaks.walks, 2)
+    }
+
     /// No walk at exec: the workload is then mapping its libraries and smaps_rollup would hold its
     /// memory map's lock against it. A run that ends before the first tick has no rss_peak, and
     /// says why, rather than the Pss of a half-loaded image.
