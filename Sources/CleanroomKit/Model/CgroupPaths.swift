@@ -14,8 +14,9 @@ public struct CgroupPaths: Equatable, Sendable {
     /// Same mode and controllers, each directory in the same parent directory as this one's
     /// (two runs' groups under cleanroom's parents): `CgroupCounters.resolved` reuses a layout.
     func isSibling(of other: CgroupPaths) -> Bool {
-        func parent(_ dir: String) -> Substring? { dir.lastIndex(of: "/").map { dir[..<$0] } }
-        guard mode != .none, mode == other.mode, Set(v1.keys) == Set(other.v1.keys),
+        // By bytes: String's lastIndex(of:) walks Characters (each run of `run --repeat` asks).
+        func parent(_ dir: String) -> Substring? { dir.utf8.lastIndex(of: UInt8(ascii: "/")).map { dir[..<$0] } }
+        guard mode != .none, mode == other.mode, v1.count == other.v1.count, v1.keys.allSatisfy({ other.v1[$0] != nil }),
               (unified == nil) == (other.unified == nil) else { return false }
         for (controller, dir) in v1 where parent(dir) == nil || parent(dir) != other.v1[controller].flatMap(parent) { return false }
         if let u = unified, let o = other.unified, parent(u) == nil || parent(u) != parent(o) { return false }

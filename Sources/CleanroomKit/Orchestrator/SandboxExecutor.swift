@@ -26,7 +26,7 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
         // Services start for measured and warmup runs only, not around prepare/setup/teardown.
         if !job.isRun { request.services = [] }
         // A capture file left by an earlier run into the same directory must not pass for this one's.
-        for name in CaptureCheck.files { OutputRoots.unlink(job.outputDirectory + "/" + name) }
+        OutputRoots.unlink(CaptureCheck.files, in: job.outputDirectory)
         // A `SandboxError` (exit 3) goes up as it is: it renders itself once, with the errno.
         var record: RunRecord
         if job.isRun {

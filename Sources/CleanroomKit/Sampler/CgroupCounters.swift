@@ -156,9 +156,15 @@ public struct CgroupCounters {
         var dirs: [(from: String, to: String)] = []
         for (controller, dir) in paths.v1 { guard let to = other.v1[controller] else { return nil }; dirs.append((dir, to)) }
         if let u = paths.unified { guard let to = other.unified else { return nil }; dirs.append((u, to)) }
+        // By bytes: String's hasPrefix and dropFirst compare and count Characters.
         func move(_ path: String) -> String? {
-            guard let d = dirs.first(where: { path.hasPrefix($0.from + "/") }) else { return nil }
-            return d.to + path.dropFirst(d.from.count)
+            let p = path.utf8
+            for d in dirs {
+                let n = d.from.utf8.count
+                guard p.count > n, p.starts(with: d.from.utf8), p[p.index(p.startIndex, offsetBy: n)] == UInt8(ascii: "/") else { continue }
+                return d.to + String(decoding: p.dropFirst(n), as: UTF8.self)
+            }
+            return nil
         }
         var table: [Key: Resolved] = [:]
         for (key, entry) in self.table where key != .diskRead && key != .diskWrite {

@@ -106,6 +106,19 @@ public enum OutputRoots {
         if !isUnderRoot(path) { Glibc.unlink(path) }
     }
 
+    /// unlink(2) of each of `names` in `dir`, the directory reached once (one walk from its root
+    /// instead of one per file); a directory that is not there holds nothing to remove.
+    public static func unlink(_ names: [String], in dir: String) {
+        do {
+            if let fd = try openDirectory(dir, create: false) {
+                for name in names { unlinkat(fd, name, 0) }
+                close(fd)
+                return
+            }
+        } catch { return }   // not there, or a link planted on the way: nothing of ours to remove
+        if !isUnderRoot(dir) { for name in names { Glibc.unlink(dir + "/" + name) } }
+    }
+
     /// Call with `lock` held.
     private static func deepestRoot(_ c: [Substring]) -> Root? {
         roots.filter { c.starts(with: $0.components) }.max { $0.components.count < $1.components.count }

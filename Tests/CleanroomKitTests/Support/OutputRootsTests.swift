@@ -38,7 +38,13 @@ final class OutputRootsTests: XCTestCase {
         XCTAssertThrowsError(try AtomicFile.write("x", to: root + "/runs/w/2/report.json"))
         try? FileManager.default.createSymbolicLink(atPath: base + "/out/runs/w/2/keep", withDestinationPath: "/dev/null")
         OutputRoots.unlink(root + "/runs/w/2/keep")    // through the link: not removed
+        OutputRoots.unlink(["keep"], in: root + "/runs/w/2")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: base + "/victim"), ["keep"])
+        // A run's directory reached once, its files removed from it.
+        try SysFS.writeFile(root + "/runs/w/1/stderr.txt", Array("e".utf8))
+        OutputRoots.unlink(["stdout.txt", "stderr.txt", "absent.txt"], in: root + "/runs/w/1")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: base + "/out/runs/w/1"), [])
+        OutputRoots.unlink(["stdout.txt"], in: root + "/runs/w/9")   // no such directory: nothing happens
 
         // Reports at the root itself: written, by rename in the root's directory.
         try AtomicFile.write("{}", to: root + "/report.json")
