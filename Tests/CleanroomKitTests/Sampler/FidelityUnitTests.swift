@@ -116,6 +116,24 @@ final class ContentionTests: XCTestCase {
         XCTAssertNotNil(live.metrics["steal_time"], "\(live.unmeasured)")
     }
 
+    /// The host files are kept open across reads (HostContention.Kept): each read must still be
+    /// the kernel's counters of that moment. Threads spinning on every CPU and one more for 0.3 s
+    /// make tasks wait for a CPU, so /proc/pressure/cpu's `some` total must have grown between two
+    /// reads, and by about what a read by path sees. (One thread more than there are CPUs.)
+    func testKeptHostCountersAreReadFresh() throws {
+        let before = HostContention.read()
+        let a = try XCTUnwrap(before.pressureSomeMicros, "no PSI on this host")
+        let stop = Monotonic.nowNS + 300_000_000
+        let cpus = ProcessInfo.processInfo.activeProcessorCount
+        let threads = (0...cpus).map { _ in Thread { while Monotonic.nowNS < stop {} } }
+        threads.forEach { $0.start() }
+        while Monotonic.nowNS < stop + 20_000_000 { usleep(10_000) }
+        let byPath = try XCTUnwrap(SysFS.read(HostContention.pressureFile, KernelText.psiTotals)?.some)
+        let after = try XCTUnwrap(HostContention.read().pressureSomeMicros)
+        XCTAssertGreaterThan(byPath, a, "\(cpus + 1) spinning threads on \(cpus) CPUs left no pressure")
+        XCTAssertGreaterThanOrEqual(after, byPath, "a kept read returned older counters than a read by path before it")
+    }
+
     func testThresholdSubtractsTheRunsOwnStalls() {
         // 1 s run; host pressure 0.3 s of which 0.25 s the run's own: 5 % from others, not flagged.
         XCTAssertNil(Contention.reason(metrics: ["wall_time": 1, "host_cpu_pressure": 0.3, "cpu_pressure": 0.25]))
