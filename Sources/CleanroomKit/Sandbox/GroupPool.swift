@@ -86,13 +86,18 @@ enum GroupPool {
     /// Waits until no set is being made (tests look at the tree in between).
     static func settle() {
         state.lock(); defer { state.unlock() }
+        waitWhileMaking()
+    }
+
+    /// Call with `state` locked.
+    private static func waitWhileMaking() {
         while making { state.wait() }
     }
 
     private static func takeAny() -> Made? {
         state.lock()
         defer { state.unlock() }
-        while making { state.wait() }
+        waitWhileMaking()
         let made = ready
         ready = nil
         return made
