@@ -96,8 +96,11 @@ x mem -- ./bin/fork_alloc 4 50 500
 assert "memory_peak: 4 children x 50 MiB = the whole tree (200-216 MiB)" $out/mem.json \
   'd["outcome"] == "ok" and 200*MiB <= m["memory_peak"] <= 216*MiB'
 assert "pids_peak: 5 processes of fork_alloc" $out/mem.json 'm["pids_peak"] >= 5'
-# rss_peak's walks wait on memory.stat pgfault (v2's name): still for 1 s, then 40 MiB touched.
-x walkgate -- sh -c 'sleep 1; exec ./bin/alloc_mib 40 500'
+# rss_peak's walks wait on memory.stat pgfault (v2's name): still for 1 s, then 40 MiB touched
+# and held 2 s. Walks are paced at 1 % of a core by their own cost, which emulation multiplies
+# (3.4 ms a walk here, so 0.35 s or more between two): with a 0.5 s hold one run had no walk while
+# the 40 MiB were held, only one while they were being touched (2026-12-05, rss_peak 16.7 MiB).
+x walkgate -- sh -c 'sleep 1; exec ./bin/alloc_mib 40 2000'
 assert "rss_peak: walked after a still second, on cgroup v2 memory.stat pgfault (>= 40 MiB)" $out/walkgate.json \
   'm["rss_peak"] >= 40*MiB and "memory.stat pgfault moved" in d["sources"]["rss_peak"]'
 
