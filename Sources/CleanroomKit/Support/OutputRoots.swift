@@ -98,16 +98,9 @@ public enum OutputRoots {
         return below.isEmpty ? root.real : root.real + "/" + below.joined(separator: "/")
     }
 
-    /// unlink(2) that never follows a link on the way to `path`.
-    public static func unlink(_ path: String) {
-        do {
-            if let (fd, name) = try parent(of: path) { unlinkat(fd, name, 0); close(fd); return }
-        } catch { return }   // a link planted on the way: nothing of ours is there to remove
-        if !isUnderRoot(path) { Glibc.unlink(path) }
-    }
-
-    /// unlink(2) of each of `names` in `dir`, the directory reached once (one walk from its root
-    /// instead of one per file); a directory that is not there holds nothing to remove.
+    /// unlink(2) of each of `names` in `dir`, never following a link on the way there: the
+    /// directory is reached once from its root (one walk, not one per file); a directory that is
+    /// not there holds nothing to remove.
     public static func unlink(_ names: [String], in dir: String) {
         do {
             if let fd = try openDirectory(dir, create: false) {
