@@ -78,7 +78,14 @@ cd $fx
 ( sleep 120; { echo "== doctor still running after 120 s: $(date +%T)"; ps -eo pid,ppid,stat,wchan:32,etime,args
   for p in $(pgrep -f "$CR"); do echo "== $p"; cat /proc/$p/stack 2>&1
     for t in /proc/$p/task/*; do echo "-- $t $(cat $t/comm) $(cat $t/stat | cut -d' ' -f3) $(cat $t/wchan)"; cat $t/stack 2>&1; done
-  done; } > $out/hang-doctor.txt 2>&1; echo "WATCHDOG doctor (root) still running after 120 s:"; cat $out/hang-doctor.txt ) &
+  done
+  # This guest's own kernel: its blocked tasks and every CPU's backtrace, read back from its log.
+  echo w > /proc/sysrq-trigger; echo l > /proc/sysrq-trigger; sleep 2; echo "== dmesg"; dmesg | tail -300
+  } > /tmp/hang-doctor.txt 2>&1
+  # The serial console first: it is a file QEMU writes on the host, which still shows this if the
+  # 9p share (guest.log, out/) is what hangs.
+  { echo "WATCHDOG doctor (root) still running after 120 s:"; cat /tmp/hang-doctor.txt; } > /dev/console 2>&1
+  cp /tmp/hang-doctor.txt $out/hang-doctor.txt; echo "WATCHDOG doctor (root) still running after 120 s:"; cat /tmp/hang-doctor.txt ) &
 watchdog=$!
 expect "doctor (root)" 0 timeout -k 10 600 $CR doctor
 kill $watchdog 2>/dev/null
