@@ -47,6 +47,7 @@ struct ExecInvocation {
         // options, only once they passed (bad input runs nothing, not even the probe); with none,
         // only the command's own words can be refused, and the defaults are known now.
         let defaults = flags.isEmpty && envs.isEmpty && capAdd.isEmpty
+        SpawnTrace.mark("exec: command read")
         if defaults { SandboxPrewarm.begin(seccomp: .default, cwd: base, network: .none) }
         let workload: WorkloadPlan
         switch ExecFlags.plan(flags: flags, env: envs, command: argv, baseDirectory: base, capAdd: capAdd) {
@@ -58,6 +59,7 @@ struct ExecInvocation {
             throw ExitCode(ExitStatus.usage)
         }
         if !defaults { SandboxPrewarm.begin(seccomp: workload.sandbox.seccomp, cwd: workload.cwd, network: workload.sandbox.network) }
+        SpawnTrace.mark("exec: plan built")
         // Handlers first: a signal from here on tears the run down and still reaches `leave`.
         SignalTeardown.install()
         let outDir: String
@@ -67,6 +69,7 @@ struct ExecInvocation {
             SandboxPrewarm.wait()
             throw ExitCode(ExitStatus.environment)
         }
+        SpawnTrace.mark("exec: scratch directory made")
         // The scratch directory goes on every exit path (error, signal, --json, plain).
         func leave(_ code: Int32) -> Never {
             ExecScratch.remove(outDir)
@@ -86,6 +89,7 @@ struct ExecInvocation {
         // read back and removed (on a slow disk each file made was 0.2–0.8 ms; docs/BENCHMARKS.md).
         request.captureInMemory = true
         let degraded = Sandbox.degradations(for: request)
+        SpawnTrace.mark("exec: degradations listed")
         let record = try SandboxExecutor.measuredRun(request, sampling: workload.sampling)
         if SignalTeardown.caught != 0 {
             fputs("cleanroom: interrupted by signal \(SignalTeardown.caught); the sandbox was torn down\n", stderr)

@@ -43,19 +43,32 @@ public struct BlockDevice: Equatable, Sendable {
         writable(cwd: cwd, mountinfoText: SysFS.read(mountinfo) ?? "", sysfs: sysfs)
     }
 
-    /// `writable(cwd:)` for the per-run path: the answer is kept and reused while `cwd` and this
-    /// process's mountinfo read the same (parsing it and probing sysfs for every run of a
-    /// `repeat` was ~3 % of the run thread's CPU on a hybrid host).
+    /// `writable(cwd:)` for the per-run path: the answer is kept and reused while `cwd` is the
+    /// same and this process's mount table has not changed (parsing it and probing sysfs for every
+    /// run of a `repeat` was ~3 % of the run thread's CPU on a hybrid host). Whether it changed is
+    /// asked of the kernel (`MountTableWatch`), not learnt by reading the table again; without a
+    /// watch the table is read each time and compared.
     static func writableKept(cwd: String) -> [BlockDevice] {
-        let text = SysFS.read("/proc/self/mountinfo") ?? ""
         keptLock.lock(); defer { keptLock.unlock() }
-        if let k = kept, k.cwd == cwd, k.mountinfo == text { return k.devices }
+        if watch == nil { watch = MountTableWatch() }   // before the read it guards
+        let unchanged = kept != nil && watch?.changed() == false
+        if unchanged, let k = kept, k.cwd == cwd { return k.devices }
+        let text: String
+        if unchanged, let k = kept { text = k.mountinfo } else {
+            text = SysFS.read("/proc/self/mountinfo") ?? ""
+            mountinfoReads += 1
+            if let k = kept, k.cwd == cwd, k.mountinfo == text { return k.devices }
+        }
         let devices = writable(cwd: cwd, mountinfoText: text, sysfs: "/sys")
         kept = (cwd, text, devices)
         return devices
     }
     private static let keptLock = NSLock()
     nonisolated(unsafe) private static var kept: (cwd: String, mountinfo: String, devices: [BlockDevice])?
+    nonisolated(unsafe) private static var watch: MountTableWatch?
+    nonisolated(unsafe) private static var mountinfoReads = 0
+    /// How often `writableKept` read the mount table (tests: a second run reads it no more).
+    static var mountinfoReadCount: Int { keptLock.lock(); defer { keptLock.unlock() }; return mountinfoReads }
 
     static func writable(cwd: String, mountinfoText: String, sysfs: String) -> [BlockDevice] {
         var out: [BlockDevice] = []

@@ -13,8 +13,21 @@ public final class CgroupV1Backend: CgroupBackend {
     public static let controllers = ["memory", "cpu", "cpuacct", "pids", "blkio", "freezer"]
 
     public let root: String
-    /// controller → the hierarchy's mount directory
-    public let hierarchies: [String: String]
+    /// controller → the hierarchy's mount directory, in `controllers` order. Pairs, not a
+    /// dictionary: this backend is made by the host probe, on `exec`'s critical path, where the
+    /// process's first String-keyed Dictionary or Set (the standard library's pre-specialised code
+    /// looks its storage type up by mangled name) costs a scan of all ~9 500 conformance records
+    /// of the binary, ~0.25 ms (docs/BENCHMARKS.md). The main thread pays that scan meanwhile.
+    let controllerDirs: [(controller: String, dir: String)]
+    /// The distinct hierarchy directories we create groups in, sorted.
+    let distinctHierarchies: [String]
+    /// controller → the hierarchy's mount directory (doctor, tests).
+    public var hierarchies: [String: String] {
+        var out: [String: String] = [:]
+        for (c, d) in controllerDirs { out[c] = d }
+        return out
+    }
+    func hierarchy(_ controller: String) -> String? { controllerDirs.first { $0.controller == controller }?.dir }
     /// The cgroup2 mount of a hybrid host, nil on pure v1.
     public let unifiedMount: String?
     let swapActive: Bool
@@ -23,21 +36,21 @@ public final class CgroupV1Backend: CgroupBackend {
 
     public init(root: String = "/sys/fs/cgroup", unified: String?) {
         self.root = root
-        var h: [String: String] = [:]
+        var pairs: [(controller: String, dir: String)] = []
         for c in Self.controllers {
             let dir = root + "/" + c
             if SysFS.exists(dir + "/cgroup.procs") {
                 // realpath(3): co-mounted `cpu,cpuacct` shows up as two symlinks to one directory.
-                if let r = realpath(dir, nil) { h[c] = String(cString: r); free(r) } else { h[c] = dir }
+                if let r = realpath(dir, nil) { pairs.append((c, String(cString: r))); free(r) } else { pairs.append((c, dir)) }
             }
         }
-        hierarchies = h
+        controllerDirs = pairs
+        var distinct: [String] = []
+        for dir in pairs.map(\.dir).sorted() where distinct.last != dir { distinct.append(dir) }
+        distinctHierarchies = distinct
         unifiedMount = unified
         swapActive = (SysFS.read("/proc/swaps")?.split(separator: "\n").count ?? 1) > 1
     }
-
-    /// The distinct hierarchy directories we create groups in.
-    var distinctHierarchies: [String] { Array(Set(hierarchies.values)).sorted() }
 
     public var parents: [String] {
         distinctHierarchies.map { $0 + "/cleanroom" } + (unifiedMount.map { [$0 + "/cleanroom"] } ?? [])
@@ -45,13 +58,13 @@ public final class CgroupV1Backend: CgroupBackend {
 
     public func limitations(for limits: Limits) -> [String] {
         var out: [String] = []
-        if limits.memory != nil && hierarchies["memory"] == nil { out.append("memory limit not enforced: cgroup v1 memory controller not mounted") }
-        if limits.cpus != nil && hierarchies["cpu"] == nil { out.append("cpus limit not enforced: cgroup v1 cpu controller not mounted") }
-        if limits.pids != nil && hierarchies["pids"] == nil { out.append("pids limit not enforced: cgroup v1 pids controller not mounted") }
-        if (limits.diskReadRate != nil || limits.diskWriteRate != nil) && hierarchies["blkio"] == nil {
+        if limits.memory != nil && hierarchy("memory") == nil { out.append("memory limit not enforced: cgroup v1 memory controller not mounted") }
+        if limits.cpus != nil && hierarchy("cpu") == nil { out.append("cpus limit not enforced: cgroup v1 cpu controller not mounted") }
+        if limits.pids != nil && hierarchy("pids") == nil { out.append("pids limit not enforced: cgroup v1 pids controller not mounted") }
+        if (limits.diskReadRate != nil || limits.diskWriteRate != nil) && hierarchy("blkio") == nil {
             out.append("disk rate limits not enforced: cgroup v1 blkio controller not mounted")
         }
-        if hierarchies["freezer"] == nil { out.append("no freezer: killing a forking tree races its forks (PID namespace teardown still kills it)") }
+        if hierarchy("freezer") == nil { out.append("no freezer: killing a forking tree races its forks (PID namespace teardown still kills it)") }
         return out
     }
 
@@ -68,7 +81,7 @@ public final class CgroupV1Backend: CgroupBackend {
                 dirToPath[h] = dir
             }
             var v1: [String: String] = [:]
-            for (c, h) in hierarchies { v1[c] = dirToPath[h] }
+            for (c, h) in controllerDirs { v1[c] = dirToPath[h] }
 
             if let mem = v1["memory"] {
                 if let bytes = limits.memory {
@@ -125,7 +138,7 @@ public final class CgroupV1Backend: CgroupBackend {
                 let dir = h + "/cleanroom/" + name
                 try SysFS.mkdir(dir)
                 made.append(dir)
-                for (c, hh) in hierarchies where hh == h { v1[c] = dir }
+                for (c, hh) in controllerDirs where hh == h { v1[c] = dir }
             }
             if let u = unifiedMount {
                 try SysFS.mkdir(u + "/cleanroom")

@@ -32,7 +32,7 @@ public struct DoctorReport: Codable, Sendable {
         switch host.backend {
         case let v1 as CgroupV1Backend:
             for c in CgroupV1Backend.controllers {
-                let h = v1.hierarchies[c]
+                let h = v1.hierarchy(c)
                 add("cgroup", "v1 \(c)", h != nil, h.map { "hierarchy \($0)" } ?? "not mounted")
             }
             if let u = v1.unifiedMount {
@@ -40,7 +40,7 @@ public struct DoctorReport: Codable, Sendable {
                 add("cgroup", "cgroup2 (unified)", true, "\(u): per-run group for PSI and cpu.stat; controllers: \(SysFS.read(u + "/cgroup.controllers")?.trimmingSpaceAndNewlines.nilIfEmpty ?? "none")")
                 add("measure", "PSI per run", psi, psi ? "cpu/memory/io.pressure in the run's unified group" : "no pressure files (kernel without CONFIG_PSI or psi=0)")
             }
-            let memsw = v1.hierarchies["memory"].map { SysFS.exists($0 + "/memory.memsw.limit_in_bytes") } ?? false
+            let memsw = v1.hierarchy("memory").map { SysFS.exists($0 + "/memory.memsw.limit_in_bytes") } ?? false
             add("limits", "memory without swap", memsw, memsw ? "memory.memsw.limit_in_bytes" : "no memsw (swapaccount=0): swappiness 0 only")
         case let v2 as CgroupV2Backend:
             let avail = v2.available

@@ -22,7 +22,7 @@ enum Protections {
             out.append((dir, mount))
         }
         if let v1 = backend as? CgroupV1Backend {
-            for (controller, dir) in paths.v1.sorted(by: { $0.key < $1.key }) { add(dir, mountedAt: v1.hierarchies[controller]) }
+            for (controller, dir) in paths.v1.sorted(by: { $0.key < $1.key }) { add(dir, mountedAt: v1.hierarchy(controller)) }
             if let u = paths.unified { add(u, mountedAt: v1.unifiedMount) }
         } else if backend is CgroupV2Backend, let u = paths.unified {
             add(u, mountedAt: cgroupRoot)

@@ -151,7 +151,9 @@ extension Sandbox {
 
     /// Whether a run's network namespace is made ahead and joined (`NetnsPool`): as root, where no
     /// user namespace of the run's own has to own it.
-    static func joinsMadeNetns(_ host: SandboxHost) -> Bool { host.isRoot && host.canUseNamespaces }
+    static func joinsMadeNetns(_ host: SandboxHost) -> Bool { joinsMadeNetns(isRoot: host.isRoot) }
+    /// Root may use every namespace (`canUseNamespaces`) and needs no user namespace to own one.
+    static func joinsMadeNetns(isRoot: Bool) -> Bool { isRoot }
 
     /// Namespaces: all of ours when we may; a user namespace makes them possible without root.
     var namespaces: Int32 {

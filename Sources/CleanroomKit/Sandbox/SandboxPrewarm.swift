@@ -14,18 +14,39 @@ public enum SandboxPrewarm {
     /// `seccomp`: the mode the run will most likely use (nil: do not compile); `cwd`: its working
     /// directory when known; `network`: its network mode (`.none`: a namespace of its own).
     public static func begin(seccomp: SeccompMode?, cwd: String?, network: NetworkMode) {
-        lock.lock(); begun += 1; lock.unlock()
-        let netns = network == .none && NetnsPool.claim()
+        // The namespace on a thread of its own from the start: behind the probe, the filter and the
+        // disks it was the last of a chain ~2 ms long that the run's clone waited for, while this
+        // thread, having read its flags, sat idle (`CLEANROOM_TRACE_SPAWN`, docs/BENCHMARKS.md).
+        // Whether a run joins a made namespace is `Sandbox.joinsMadeNetns`, which is root alone.
+        let netns = network == .none && Sandbox.joinsMadeNetns(isRoot: geteuid() == 0) && NetnsPool.claim()
+        lock.lock(); begun += netns ? 2 : 1; lock.unlock()
+        // The disks to count (v1) go to the namespace's thread when there is one: it is done long
+        // before the probe, and the run needs the disks, the filter and the probe all before its
+        // cgroups, so the longer chain (probe, leftovers, filter) sets when the run can start.
+        if netns {
+            Thread.detachNewThread {
+                defer { done.signal() }
+                NetnsPool.make()
+                SpawnTrace.mark("prewarm: network namespace made")
+                listDisks(cwd: cwd)
+            }
+        }
         Thread.detachNewThread {
             defer { done.signal() }
             let host = SandboxHost.current
             Sandbox.sweepOnce(host)
+            SpawnTrace.mark("prewarm: leftovers checked")
             if let seccomp { _ = try? SeccompPolicy.program(for: seccomp, notify: host.seccompNotify) }
-            if let cwd, host.backend is CgroupV1Backend { _ = BlockDevice.writableKept(cwd: cwd) }
-            // Last: the run needs the filter and the disks before its cgroups, the namespace only
-            // at its clone.
-            if netns { Sandbox.joinsMadeNetns(host) ? NetnsPool.make() : NetnsPool.release() }
+            SpawnTrace.mark("prewarm: filter compiled")
+            if !netns { listDisks(cwd: cwd) }
         }
+    }
+
+    /// v1 blkio's rules need every writable disk (`RunLaunch.makeGroups`); kept per process.
+    private static func listDisks(cwd: String?) {
+        guard let cwd, SandboxHost.current.backend is CgroupV1Backend else { return }
+        _ = BlockDevice.writableKept(cwd: cwd)
+        SpawnTrace.mark("prewarm: disks listed")
     }
 
     /// Waits for what `begin` started: a command that exits without running anything (its input

@@ -9,7 +9,7 @@ import Glibc
 /// the exec pipe) is stamped with CLOCK_MONOTONIC and printed to stderr when the run ends, as
 /// milliseconds since the first mark of the process (the host probe, usually) and since the
 /// previous mark. Off by default: then `mark` is one load of a constant.
-enum SpawnTrace {
+public enum SpawnTrace {
     static let enabled: Bool = {
         guard let v = getenv("CLEANROOM_TRACE_SPAWN") else { return false }
         return String(cString: v) != "0"
@@ -19,7 +19,7 @@ enum SpawnTrace {
     nonisolated(unsafe) private static var origin: Int64 = 0
 
     /// Records that `step` was reached now (or at `ns`, for a child's record).
-    static func mark(_ step: @autoclosure () -> String, at ns: Int64? = nil) {
+    public static func mark(_ step: @autoclosure () -> String, at ns: Int64? = nil) {
         guard enabled else { return }
         let t = ns ?? cspawn_now_ns()
         lock.lock()
