@@ -72,7 +72,10 @@ struct ExecInvocation {
         SpawnTrace.mark("exec: scratch directory made")
         // The scratch directory goes on every exit path (error, signal, --json, plain).
         func leave(_ code: Int32) -> Never {
+            SpawnTrace.mark("exec: leaving")
             ExecScratch.remove(outDir)
+            SpawnTrace.mark("exec: scratch directory removed")
+            SpawnTrace.flush("exec's end")
             Glibc.exit(code)
         }
         do { leave(try runInScratch(workload, outDir: outDir)) } catch {
@@ -91,6 +94,7 @@ struct ExecInvocation {
         let degraded = Sandbox.degradations(for: request)
         SpawnTrace.mark("exec: degradations listed")
         let record = try SandboxExecutor.measuredRun(request, sampling: workload.sampling)
+        SpawnTrace.mark("exec: record made")
         if SignalTeardown.caught != 0 {
             fputs("cleanroom: interrupted by signal \(SignalTeardown.caught); the sandbox was torn down\n", stderr)
             return 130
@@ -115,6 +119,7 @@ struct ExecInvocation {
             }
             fputs(Self.summary(record, degraded: degraded) + "\n", stderr)
         }
+        SpawnTrace.mark("exec: printed")
         return Self.exitCode(record)
     }
 

@@ -46,6 +46,7 @@ if CommandLine.argc == 2, let first = CommandLine.unsafeArgv[1], strcmp(first, "
     answerVersion()
 }
 
+SpawnTrace.mark("main entered")
 // Every other command: the loader's relocation table is not needed again (~3 MB of RSS).
 LoaderPages.release()
 

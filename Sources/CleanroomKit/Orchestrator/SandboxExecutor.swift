@@ -51,12 +51,14 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
         let scrape = PrometheusScrapeSession(sources: metricsFrom)
         if !scrape.isEmpty { request.metricsScrape = scrape }
         var record = try Sandbox.run(request, index: index, warmup: warmup, observer: observer, host: host)
+        SpawnTrace.mark("executor: run returned (its trace printed)")
         let metricsFile = request.outputDirectory + "/metrics.jsonl"
         if request.metricsFile, FileManager.default.fileExists(atPath: metricsFile) {
             let custom = CustomMetrics.parse(contentsOf: metricsFile)
             record.custom = custom.series
             record.customMalformed = custom.malformed
         }
+        SpawnTrace.mark("executor: custom metrics read")
         if !metricsFrom.isEmpty {
             // The tools' own outputs (Adapters/), read once the run is over, like $CLEANROOM_METRICS.
             var custom = CustomMetrics(series: record.custom, malformed: record.customMalformed)

@@ -36,7 +36,7 @@ public enum SpawnTrace {
     }
 
     /// Prints the marks so far (sorted by time: child records arrive late) and forgets them.
-    static func flush(_ title: String) {
+    public static func flush(_ title: String) {
         guard enabled else { return }
         lock.lock()
         let list = marks.sorted { $0.1 < $1.1 }
