@@ -51,14 +51,14 @@ public struct BlockDevice: Equatable, Sendable {
     static func writableKept(cwd: String) -> [BlockDevice] {
         keptLock.lock(); defer { keptLock.unlock() }
         if watch == nil { watch = MountTableWatch() }   // before the read it guards
+        // Unchanged: the kept table stands for this one (a new cwd only needs a new derivation).
         let unchanged = kept != nil && watch?.changed() == false
-        if unchanged, let k = kept, k.cwd == cwd { return k.devices }
         let text: String
         if unchanged, let k = kept { text = k.mountinfo } else {
             text = SysFS.read("/proc/self/mountinfo") ?? ""
             mountinfoReads += 1
-            if let k = kept, k.cwd == cwd, k.mountinfo == text { return k.devices }
         }
+        if let k = kept, k.cwd == cwd, k.mountinfo == text { return k.devices }
         let devices = writable(cwd: cwd, mountinfoText: text, sysfs: "/sys")
         kept = (cwd, text, devices)
         return devices

@@ -7,8 +7,8 @@ import Glibc
 /// Diagnostics for the sandbox's own start-up cost: with `CLEANROOM_TRACE_SPAWN=1` in the
 /// environment, every step of a run (parent side here, child side as `CSPAWN_MSG_MARK` records on
 /// the exec pipe) is stamped with CLOCK_MONOTONIC and printed to stderr when the run ends, as
-/// milliseconds since the first mark of the process (the host probe, usually) and since the
-/// previous mark. Off by default: then `mark` is one load of a constant.
+/// milliseconds since the first mark of the process (main's entry, for every command but
+/// `--version`) and since the previous mark. Off by default: then `mark` is one load of a constant.
 public enum SpawnTrace {
     static let enabled: Bool = {
         guard let v = getenv("CLEANROOM_TRACE_SPAWN") else { return false }
