@@ -32,7 +32,7 @@ static void cs_set_readonly(const struct cspawn_config *c, const char *path, int
 }
 
 /* The metrics file at its own path, writable: bound from the host's file over whatever the
- * filesystem mode put there (a private /tmp hides it: its directory and an empty file are made
+ * filesystem mode put there (a private /tmp or /dev/shm hides it: its directory and an empty file are made
  * there first; a read-only root: the bind's read-only flag is cleared). Uses the host's /proc
  * (called before the run's own is mounted). */
 static void cs_bind_metrics(const struct cspawn_config *c, int fd) {
@@ -67,11 +67,11 @@ void cs_setup_mounts(const struct cspawn_config *c) {
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) cs_fail(c, "mount --make-rprivate", "/", errno);
 
     int cwd_fd = -1, metrics_fd = -1;
-    if (c->fs_mode != CSPAWN_FS_HOST && c->cwd_in_tmp) {
+    if (c->fs_mode != CSPAWN_FS_HOST && c->cwd_hidden) {
         cwd_fd = open(c->cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (cwd_fd < 0) cs_fail(c, "open cwd", c->cwd, errno);
     }
-    /* The metrics file as the host sees it, before a private /tmp or a read-only root hides it.
+    /* The metrics file as the host sees it, before a private /tmp or /dev/shm or a read-only root hides it.
      * By path (a bind's source must be a mount of this namespace, which the parent's descriptor
      * is not), but it must be the very file the parent made: the tree may be another run's cwd,
      * and a link planted on the way would bind a host file into this run, writable. */
@@ -86,23 +86,26 @@ void cs_setup_mounts(const struct cspawn_config *c) {
     if (c->metrics_path && c->metrics_fd >= 3) close(c->metrics_fd);
     if (c->fs_mode == CSPAWN_FS_READONLY) {
         cs_set_readonly(c, "/", 1);
-        if (!c->cwd_in_tmp) {
+        if (!c->cwd_hidden) {
             /* cwd stays writable: a bind of itself, with read-only cleared on the copy. */
             if (mount(c->cwd, c->cwd, NULL, MS_BIND | MS_REC, NULL) < 0) cs_fail(c, "bind cwd", c->cwd, errno);
             cs_set_readonly(c, c->cwd, 0);
         }
-        /* Shared memory is scratch space like /tmp (python multiprocessing needs it). */
-        if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 && errno != ENOENT)
-            cs_fail(c, "mount tmpfs", "/dev/shm", errno);
     }
     if (c->fs_mode != CSPAWN_FS_HOST) {
+        /* Shared memory is scratch space like /tmp (python multiprocessing needs it), and the
+         * host's is the other world-writable place a run could leave files in that outlive it
+         * (charged to nobody once its cgroup is gone) or read other users' in: one of its own,
+         * as Docker and bwrap give. SpawnPlan.privateMountPoints lists both for cwd_hidden. */
+        if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 && errno != ENOENT)
+            cs_fail(c, "mount tmpfs", "/dev/shm", errno);
         if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
             cs_fail(c, "mount tmpfs", "/tmp", errno);
         if (cwd_fd >= 0) {
             char src[32];
             cs_fd_path(src, cwd_fd);
             int r = cs_mkdir_p(c->cwd);
-            if (r < 0) cs_fail(c, "mkdir cwd in /tmp", c->cwd, -r);
+            if (r < 0) cs_fail(c, "mkdir cwd in a private tmpfs", c->cwd, -r);
             if (mount(src, c->cwd, NULL, MS_BIND | MS_REC, NULL) < 0) cs_fail(c, "bind cwd", c->cwd, errno);
             if (c->fs_mode == CSPAWN_FS_READONLY) cs_set_readonly(c, c->cwd, 0);
             close(cwd_fd);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -56,4 +57,10 @@ int cspawn_install_signal_pipe(int wfd) {
     int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
     for (int i = 0; i < 3; i++) if (sigaction(sigs[i], &sa, NULL) < 0) return -errno;
     return 0;
+}
+
+int cspawn_is_tmpfs(const char *path) {
+    struct statfs fs;
+    if (statfs(path, &fs) < 0) return -errno;
+    return fs.f_type == 0x01021994 ? 1 : 0;   /* TMPFS_MAGIC (linux/magic.h) */
 }

@@ -32,7 +32,7 @@ struct ExecCommand: ParsableCommand {
     @Option(name: .customLong("kill-grace"), help: "Time between SIGTERM and SIGKILL (default 2s).") var killGrace: String?
     @Option(help: "none (only loopback; the default) or host.") var network: String?
     @Option(help: "default, strict, none, or an OCI/Docker seccomp JSON profile (default: default).") var seccomp: String?
-    @Option(help: "host, private-tmp (the default) or readonly.") var filesystem: String?
+    @Option(help: "host, private-tmp (the default: a fresh /tmp and /dev/shm) or readonly (the same, the rest read-only but the working directory).") var filesystem: String?
     @Option(name: .customLong("output-limit"), help: "Bytes of stdout and of stderr kept, the tail (default 16MiB).") var outputLimit: String?
     @Option(name: .customLong("expect-exit"), help: "Exit code that counts as ok (0 to 255; default 0).") var expectExit: String?
     @Option(name: .customLong("env"), help: "Extra environment KEY=VALUE (repeatable).") var envs: [String] = []

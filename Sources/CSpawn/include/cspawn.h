@@ -65,7 +65,8 @@ struct cspawn_config {
     int namespaces;                /* CLONE_NEW* flags */
     int use_init;                  /* 1: a PID-1 reaper sits between cleanroom and the workload */
     int fs_mode;                   /* CSPAWN_FS_* (needs CLONE_NEWNS unless HOST) */
-    int cwd_in_tmp;                /* private /tmp would hide cwd: bind it back inside */
+    int cwd_hidden;                /* cwd is under /tmp or /dev/shm, which the private-tmp and readonly
+                                      modes replace with fresh tmpfs: it is bound back at its path */
     int mount_proc;                /* fresh /proc for the new PID namespace */
     int loopback_up;               /* bring `lo` up in a new network namespace */
     const char *hostname;          /* NULL: keep */
@@ -76,7 +77,7 @@ struct cspawn_config {
     int stdout_fd, stderr_fd;      /* become fd 1 and 2 */
     const char *metrics_path;      /* the custom-metrics file ($CLEANROOM_METRICS), made by the parent:
                                       kept reachable and writable at the same path in every
-                                      filesystem mode (bound back over a private /tmp, made writable
+                                      filesystem mode (bound back over a private /tmp or /dev/shm, made writable
                                       under a read-only root). NULL: none */
     int metrics_fd;                /* >= 3: that file as the parent made it (O_PATH): what the child's
                                       bind by path must be (same device and inode), else it fails */
@@ -132,6 +133,8 @@ int cspawn_install_signal_pipe(int wfd);
 int cspawn_seccomp_mode(void);
 /* Doctor: clones a child into new namespaces `flags` that exits at once. 0 or -errno. */
 int cspawn_probe_namespaces(int flags);
+/* 1 when `path` is on a tmpfs (statfs), 0 when not, -errno when it cannot be looked at. */
+int cspawn_is_tmpfs(const char *path);
 
 /* Returns 0, or -errno when the clone itself failed. */
 int cspawn_start(const struct cspawn_config *cfg, struct cspawn_result *out);

@@ -64,6 +64,11 @@ struct SpawnPlan {
         }
     }
 
+    /// What the `private-tmp` and `readonly` modes cover with a fresh tmpfs of the run's own
+    /// (`CSpawn/mounts.c`): the two world-writable scratch places a workload could leave files in
+    /// for the host, or find other users' in.
+    static let privateMountPoints = ["/tmp", "/dev/shm"]
+
     /// The C config for `cspawn_start`, its memory in `arena`.
     func config(_ arena: CArena, pipes: RunPipes, metricsPath: String?, metricsFD: Int32 = -1, joins: [String], cloneInto: Int32,
                 uidMap: String?, gidMap: String?, protections: SpawnProtections, netnsFD: Int32 = -1) -> cspawn_config {
@@ -75,7 +80,7 @@ struct SpawnPlan {
         cfg.namespaces = namespaces
         cfg.use_init = useInit ? 1 : 0
         cfg.fs_mode = fsMode
-        cfg.cwd_in_tmp = (cwd == "/tmp" || cwd.hasPrefix("/tmp/")) ? 1 : 0
+        cfg.cwd_hidden = Self.privateMountPoints.contains { cwd == $0 || cwd.hasPrefix($0 + "/") } ? 1 : 0
         cfg.mount_proc = 1
         cfg.loopback_up = 1
         cfg.hostname = UnsafePointer(arena.string(hostname))

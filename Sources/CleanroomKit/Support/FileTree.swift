@@ -1,3 +1,4 @@
+import CSpawn
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,6 +11,9 @@ import Glibc
 /// fill with anything, so nothing below it is followed: entries are removed relative to their
 /// parent's descriptor, subdirectories opened with O_NOFOLLOW, a link removed as itself.
 public enum FileTree {
+    /// Whether `path` is on a tmpfs (memory: no disk writes to make or remove files there).
+    public static func isTmpfs(_ path: String) -> Bool { cspawn_is_tmpfs(path) == 1 }
+
     /// Removes `path` and everything under it; true when it is gone (or was never there).
     @discardableResult
     public static func remove(_ path: String) -> Bool {

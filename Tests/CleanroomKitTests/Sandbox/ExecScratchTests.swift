@@ -26,7 +26,8 @@ final class ExecScratchTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: tmp) }
 
-    func start(_ args: [String], cwd: String = SandboxTest.scratch(), env extra: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    func start(_ args: [String], cwd: String = SandboxTest.scratch(), env extra: [String: String] = [:],
+               unset: [String] = []) throws -> (Process, Pipe, Pipe) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = ["exec"] + args
@@ -35,6 +36,7 @@ final class ExecScratchTests: XCTestCase {
         env["XDG_RUNTIME_DIR"] = nil
         env["TMPDIR"] = tmp
         for (k, v) in extra { env[k] = v }
+        for k in unset { env[k] = nil }
         p.environment = env
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -43,8 +45,8 @@ final class ExecScratchTests: XCTestCase {
         return (p, out, err)
     }
 
-    func exec(_ args: [String], env: [String: String] = [:]) throws -> (code: Int32, out: String, err: String, pid: pid_t) {
-        let (p, out, err) = try start(args, env: env)
+    func exec(_ args: [String], env: [String: String] = [:], unset: [String] = []) throws -> (code: Int32, out: String, err: String, pid: pid_t) {
+        let (p, out, err) = try start(args, env: env, unset: unset)
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
@@ -182,6 +184,33 @@ final class ExecScratchTests: XCTestCase {
         chmod(xdg, 0o755)
         let open = try exec(["--", "sh", "-c", "echo $CLEANROOM_METRICS"], env: ["XDG_RUNTIME_DIR": xdg])
         XCTAssertTrue(open.out.hasPrefix("\(parent)/cr-\(open.pid)-"), open.out)
+    }
+
+    /// Without TMPDIR (and no private runtime directory) the scratch is in /dev/shm when that is a
+    /// tmpfs: in memory, where making and removing it costs microseconds instead of a disk's
+    /// metadata writes. The run does not see the host's /dev/shm — its own is empty but for the
+    /// metrics file, bound back at its path — and what it appends there is read.
+    func testWithoutTMPDIRTheScratchIsInMemoryAndTheRunSeesOnlyItsOwnFile() throws {
+        try XCTSkipUnless(FileTree.isTmpfs("/dev/shm"), "/dev/shm is not a tmpfs here")
+        let shmParent = "/dev/shm/cleanroom-\(geteuid())"
+        let sibling = shmParent + "/cr-\(RunID.ownerPID)-\(RunID.ownerStart)-exec-live"   // a live exec's directory, as the sweep sees it
+        XCTAssertTrue(mkdir(shmParent, 0o700) == 0 || errno == EEXIST)
+        XCTAssertEqual(mkdir(sibling, 0o700), 0)
+        defer { rmdir(sibling); rmdir(shmParent) }
+        let script = #"echo "$CLEANROOM_METRICS"; find /dev/shm | sort | tr '\n' ' '; echo '{"name":"shm","value":7}' >> "$CLEANROOM_METRICS""#
+        let r = try exec(["--json", "--", "sh", "-c", script], unset: ["TMPDIR"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any], r.out)
+        let lines = (record["stdout"] as? String ?? "").split(separator: "\n").map(String.init)
+        let metrics = try XCTUnwrap(lines.first, "\(record)")
+        XCTAssertTrue(metrics.hasPrefix(shmParent + "/cr-\(r.pid)-") && metrics.hasSuffix("/metrics.jsonl"), metrics)
+        let dir = (metrics as NSString).deletingLastPathComponent
+        XCTAssertEqual(lines.dropFirst().first, "/dev/shm \(shmParent) \(dir) \(metrics) ",
+                       "the run's own /dev/shm: the path to its metrics file and nothing else (no host file, no sibling)")
+        let custom = (record["custom"] as? [String: Any])?["shm"] as? [String: Any]
+        XCTAssertEqual(custom?["values"] as? [Double], [7], "\(record["custom"] ?? "none")")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir), "the scratch directory is removed")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: sibling), "another exec's directory is left alone")
     }
 
     /// Gone after a plain run, --json, a failing workload and a sandbox set-up failure (exit 3).

@@ -86,6 +86,46 @@ final class SandboxIsolationTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: dir + "/result", encoding: .utf8), "out\n")
     }
 
+    /// `private-tmp` and `readonly` give the run a /dev/shm of its own as well: the host's is the
+    /// other world-writable place a run could read other users' files in, or leave files in that
+    /// outlive it (in memory, charged to nobody once the run's cgroup is gone). `host` shares it.
+    func testPrivateModesGiveAFreshDevShmAndHostSharesIt() throws {
+        let hostFile = "/dev/shm/cleanroom-host-\(UUID().uuidString.prefix(8))"
+        FileManager.default.createFile(atPath: hostFile, contents: Data("x".utf8))
+        defer { unlink(hostFile) }
+        for mode in [FilesystemMode.privateTmp, .readonly] {
+            let inside = "/dev/shm/cleanroom-inside-\(UUID().uuidString.prefix(8))"
+            defer { unlink(inside) }
+            var req = SandboxTest.request(["sh", "-c", "ls -A /dev/shm | wc -l; test -e \(hostFile) && echo seen; echo hi > \(inside) && cat \(inside)"],
+                                          settings: SandboxSettings(filesystem: mode))
+            req.outputDirectory = SandboxTest.scratch() + "/out"
+            let (r, out) = try run(req)
+            XCTAssertEqual(r.outcome, .ok, "\(mode): \(r.detail ?? SandboxTest.stderr(req))")
+            XCTAssertEqual(out, "0\nhi\n", "\(mode): a fresh, empty, writable /dev/shm")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: inside), "\(mode): what the run wrote there did not reach the host")
+        }
+        let (r, out) = try run(SandboxTest.request(["sh", "-c", "test -e \(hostFile) && echo seen"], settings: SandboxSettings(filesystem: .host)))
+        XCTAssertEqual(r.outcome, .ok)
+        XCTAssertEqual(out, "seen\n", "host: the host's /dev/shm")
+    }
+
+    /// A cwd under /dev/shm stays reachable and writable when the mode covers /dev/shm (it was
+    /// hidden under readonly's fresh /dev/shm before).
+    func testACwdInDevShmIsKeptInEveryPrivateMode() throws {
+        for mode in [FilesystemMode.privateTmp, .readonly] {
+            let dir = "/dev/shm/cleanroom-cwd-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            FileManager.default.createFile(atPath: dir + "/input", contents: Data("data\n".utf8))
+            var req = SandboxTest.request(["sh", "-c", "cat input; echo out > result; pwd"], cwd: dir, settings: SandboxSettings(filesystem: mode))
+            req.outputDirectory = SandboxTest.scratch() + "/out"
+            let (r, out) = try run(req)
+            XCTAssertEqual(r.outcome, .ok, "\(mode): \(r.detail ?? SandboxTest.stderr(req))")
+            XCTAssertEqual(out, "data\n\(dir)\n", "\(mode)")
+            XCTAssertEqual(try String(contentsOfFile: dir + "/result", encoding: .utf8), "out\n", "\(mode)")
+        }
+    }
+
     func testHostFilesystemSharesTmp() throws {
         let path = "/tmp/cleanroom-hostfs-\(UUID().uuidString.prefix(8))"
         defer { unlink(path) }
@@ -156,8 +196,10 @@ final class SandboxIsolationTests: XCTestCase {
         print(path)
         """#.write(toFile: scriptDir + "/metrics.py", atomically: true, encoding: .utf8)
         let underTmp = "/tmp/cleanroom-metrics-test-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: underTmp) }
-        let cases: [(FilesystemMode, String?)] = [(.readonly, nil), (.privateTmp, underTmp), (.privateTmp, nil), (.host, nil)]
+        let underShm = "/dev/shm/cleanroom-metrics-test-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: underTmp); try? FileManager.default.removeItem(atPath: underShm) }
+        let cases: [(FilesystemMode, String?)] = [(.readonly, nil), (.privateTmp, underTmp), (.privateTmp, nil), (.host, nil),
+                                                  (.privateTmp, underShm), (.readonly, underShm)]
         for (mode, outDir) in cases {
             var req = SandboxTest.request(["python3", scriptDir + "/metrics.py"], cwd: scriptDir,
                                           settings: SandboxSettings(filesystem: mode), metricsFile: true)
