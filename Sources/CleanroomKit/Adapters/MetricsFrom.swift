@@ -39,7 +39,7 @@ public enum MetricsFrom {
             guard let adapter = BenchmarkFormats.adapter(source.format) else { continue }
             switch source.origin {
             case .stdout:
-                guard let stdoutPath, let data = read(stdoutPath) else {
+                guard let stdoutPath, let data = try? read(stdoutPath) else {
                     note(&custom, source, ["the run's stdout could not be read"]); continue
                 }
                 merge(adapter.parse(data, source: "stdout"), from: source, into: &custom)
@@ -48,7 +48,8 @@ public enum MetricsFrom {
                 let paths = expand(pattern)
                 if paths.isEmpty { note(&custom, source, ["no file \(rel) in \(cwd) after the run"]); continue }
                 for p in paths {
-                    guard let data = read(p) else { note(&custom, source, ["\(p) could not be read"]); continue }
+                    let data: Data
+                    do { data = try read(p) } catch { note(&custom, source, ["\(p) could not be read: \(error)"]); continue }
                     merge(adapter.parse(data, source: p), from: source, into: &custom)
                 }
             case .scrape: continue
@@ -83,10 +84,11 @@ public enum MetricsFrom {
         custom.malformed = m
     }
 
-    static func read(_ path: String) -> Data? {
-        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? h.close() }
-        return try? h.read(upToCount: byteLimit) ?? Data()
+    /// A tool's output, at most `byteLimit` bytes: a regular file only, since the workload may have
+    /// left anything at the path (a FIFO there blocked this read for ever). Links are followed:
+    /// tools link their latest results into place.
+    static func read(_ path: String) throws -> Data {
+        Data(try BoundedRead.prefix(path, upTo: byteLimit, what: "metrics_from output", followingLinks: true))
     }
 
     /// glob(3) over `pattern`, sorted; a pattern without wildcards gives itself if it exists.

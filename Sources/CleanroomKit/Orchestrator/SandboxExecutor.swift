@@ -53,7 +53,7 @@ public final class SandboxExecutor: RunExecutor, @unchecked Sendable {
         var record = try Sandbox.run(request, index: index, warmup: warmup, observer: observer, host: host)
         SpawnTrace.mark("executor: run returned (its trace printed)")
         let metricsFile = request.outputDirectory + "/metrics.jsonl"
-        if request.metricsFile, FileManager.default.fileExists(atPath: metricsFile) {
+        if request.metricsFile {
             let custom = CustomMetrics.parse(contentsOf: metricsFile)
             record.custom = custom.series
             record.customMalformed = custom.malformed

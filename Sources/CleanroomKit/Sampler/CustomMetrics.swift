@@ -25,10 +25,19 @@ public struct CustomMetrics: Equatable, Sendable {
     }
 
     /// Parses the file at `path`; a missing or empty file gives no series and no malformed lines.
+    ///
+    /// The workload had the last word on what is at `path`: a FIFO it left there would block the
+    /// read for ever (no writer is left once the run is over), a link would point the read at a
+    /// file cleanroom did not make. Either is refused and said in `malformed`; no file is no metrics.
     public static func parse(contentsOf path: String, byteLimit: Int = defaultByteLimit) -> CustomMetrics {
-        guard let h = FileHandle(forReadingAtPath: path) else { return CustomMetrics() }
-        defer { try? h.close() }
-        let data = (try? h.read(upToCount: byteLimit + 1)) ?? Data()
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return CustomMetrics() }
+        let data: Data
+        do {
+            data = Data(try BoundedRead.prefix(path, upTo: byteLimit + 1, what: "custom metrics file", followingLinks: false))
+        } catch {
+            return CustomMetrics(series: [:], malformed: CustomMalformed(count: 1, examples: ["$CLEANROOM_METRICS not read: \(error)"]))
+        }
         var result = parse(data.prefix(byteLimit))
         if data.count > byteLimit {
             var m = result.malformed ?? CustomMalformed(count: 0, examples: [])

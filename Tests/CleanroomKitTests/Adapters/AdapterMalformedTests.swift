@@ -129,6 +129,35 @@ final class AdapterMalformedTests: XCTestCase {
         XCTAssertTrue(custom.malformed!.examples[0].contains("no file nope.json"))
     }
 
+    /// A `metrics_from` path the workload made a FIFO (or a device) is noted as not read, without
+    /// blocking: the open and the read of a FIFO with no writer never returned before.
+    func testAFIFOAtAMetricsFromPathIsNotedWithoutBlocking() throws {
+        let dir = NSTemporaryDirectory() + "cleanroom-adapter-fifo-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        XCTAssertEqual(mkfifo(dir + "/out.json", 0o600), 0)
+        XCTAssertEqual(symlink("/dev/zero", dir + "/zero.json"), 0)
+        nonisolated(unsafe) var custom = CustomMetrics()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            MetricsFrom.collect([MetricsSource(format: "google-benchmark", origin: .file("out.json")),
+                                 MetricsSource(format: "google-benchmark", origin: .file("zero.json"))],
+                                cwd: dir, stdoutPath: nil, into: &custom)
+            done.signal()
+        }
+        if done.wait(timeout: .now() + 30) == .timedOut {
+            let w = open(dir + "/out.json", O_WRONLY | O_NONBLOCK)
+            if w >= 0 { close(w) }
+            done.wait()
+            XCTFail("the read of a FIFO blocked until a writer came")
+        }
+        XCTAssertEqual(custom.malformed?.count, 2, "\(String(describing: custom.malformed))")
+        XCTAssertTrue(custom.malformed?.examples.contains { $0.contains("out.json could not be read") && $0.contains("FIFO") } == true,
+                      "\(String(describing: custom.malformed))")
+        XCTAssertTrue(custom.malformed?.examples.contains { $0.contains("zero.json could not be read") && $0.contains("character device") } == true,
+                      "\(String(describing: custom.malformed))")
+    }
+
     func testNamesAreObjectiveWords() {
         XCTAssertEqual(AdapterNames.metricName("fib 15", "mean"), "fib_15.mean")
         XCTAssertEqual(AdapterNames.metricName("test_x[param-1]", "time"), "test_x_param_1.time")

@@ -62,6 +62,39 @@ final class CustomMetricsTests: XCTestCase {
         XCTAssertNil(m.malformed)
     }
 
+    /// What the workload left at its `$CLEANROOM_METRICS` path is read only if it is still a regular
+    /// file: a FIFO (no writer is left once the run is over) blocked cleanroom's read for ever
+    /// before, and a link would point the read at a file cleanroom did not make. Both are said in
+    /// `malformed`. The FIFO case is waited for as an event, with a guard that unblocks a hung
+    /// reader (a writer's open and close gives it EOF) so a regression fails instead of hanging.
+    func testAFIFOOrALinkLeftAtThePathIsRefusedWithoutBlocking() throws {
+        let dir = NSTemporaryDirectory() + "cleanroom-metrics-fifo-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fifo = dir + "/metrics.jsonl"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        nonisolated(unsafe) var result: CustomMetrics?
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { result = CustomMetrics.parse(contentsOf: fifo); done.signal() }
+        if done.wait(timeout: .now() + 30) == .timedOut {
+            let w = open(fifo, O_WRONLY | O_NONBLOCK)
+            if w >= 0 { close(w) }
+            done.wait()
+            XCTFail("the read of a FIFO blocked until a writer came")
+        }
+        XCTAssertEqual(result?.series.isEmpty, true)
+        XCTAssertEqual(result?.malformed?.count, 1)
+        XCTAssertTrue(result?.malformed?.examples.first?.contains("FIFO") == true, "\(String(describing: result?.malformed))")
+
+        let secret = dir + "/secret"
+        try #"{"name":"leaked","value":1}"#.write(toFile: secret, atomically: true, encoding: .utf8)
+        let link = dir + "/linked.jsonl"
+        XCTAssertEqual(symlink(secret, link), 0)
+        let m = CustomMetrics.parse(contentsOf: link)
+        XCTAssertNil(m.series["leaked"], "the link was not followed")
+        XCTAssertTrue(m.malformed?.examples.first?.contains("symbolic link") == true, "\(String(describing: m.malformed))")
+    }
+
     func testTwoHundredThousandLinesUnderASecond() throws {
         var text = ""
         text.reserveCapacity(200_000 * 60)

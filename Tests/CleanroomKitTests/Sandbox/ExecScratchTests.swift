@@ -213,6 +213,29 @@ final class ExecScratchTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: sibling), "another exec's directory is left alone")
     }
 
+    /// A workload that swaps its metrics file for a FIFO (it can, under `filesystem: host`) made
+    /// `exec` hang for ever after the run, in the read of the file. Now the record says the file
+    /// was not read and exec exits. The process is waited for as an event; a guard kills it (by
+    /// PID, it is ours) if it never ends, so a regression fails instead of hanging the suite.
+    func testAFIFOLeftAtTheMetricsPathDoesNotHangExec() throws {
+        let (p, out, err) = try start(["--json", "--filesystem", "host", "--", "sh", "-c", #"rm "$CLEANROOM_METRICS" && mkfifo "$CLEANROOM_METRICS""#])
+        let ended = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { p.waitUntilExit(); ended.signal() }
+        if ended.wait(timeout: .now() + 60) == .timedOut {
+            kill(p.processIdentifier, SIGKILL)
+            ended.wait()
+            XCTFail("exec never ended: it blocked on the FIFO")
+            return
+        }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, e)
+        let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: o) as? [String: Any], e)
+        let malformed = record["custom_malformed"] as? [String: Any]
+        XCTAssertTrue((malformed?["examples"] as? [String])?.first?.contains("FIFO") == true, "\(record)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: parent), "the scratch directory, FIFO and all, is removed: \(entries(parent))")
+    }
+
     /// Gone after a plain run, --json, a failing workload and a sandbox set-up failure (exit 3).
     func testScratchDirectoryIsRemovedOnEveryExitPath() throws {
         let bad = SandboxTest.scratch() + "/bad-profile.json"
