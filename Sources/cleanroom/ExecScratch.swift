@@ -67,13 +67,11 @@ enum ExecScratch {
         if let runtime = env["XDG_RUNTIME_DIR"], runtime.hasPrefix("/"), problem(with: runtime, following: true) == nil {
             return try ensure(runtime + "/cleanroom")
         }
-        var base: String
+        var base = "/tmp"
         if let tmpdir = env["TMPDIR"], tmpdir.hasPrefix("/") {
             base = tmpdir
         } else if FileTree.isTmpfs("/dev/shm"), unfit("/dev/shm") == nil {
-            base = "/dev/shm"
-        } else {
-            base = "/tmp"
+            return try ensure("/dev/shm/cleanroom-\(geteuid())")
         }
         while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
         if let why = unfit(base) { throw Refused(description: "scratch space: " + why) }

@@ -50,7 +50,7 @@ public struct BlockDevice: Equatable, Sendable {
     /// watch the table is read each time and compared.
     static func writableKept(cwd: String) -> [BlockDevice] {
         keptLock.lock(); defer { keptLock.unlock() }
-        if watch == nil { watch = MountTableWatch() }   // before the read it guards
+        let watch = Self.watch   // opened here at the first call: before the read it guards
         // Unchanged: the kept table stands for this one (a new cwd only needs a new derivation).
         let unchanged = kept != nil && watch?.changed() == false
         let text: String
@@ -65,7 +65,9 @@ public struct BlockDevice: Equatable, Sendable {
     }
     private static let keptLock = NSLock()
     nonisolated(unsafe) private static var kept: (cwd: String, mountinfo: String, devices: [BlockDevice])?
-    nonisolated(unsafe) private static var watch: MountTableWatch?
+    /// Opened at the first call, before the first read it guards; once per process (a table that
+    /// cannot be opened is then read on every call, without trying to open it again).
+    private static let watch = MountTableWatch()
     nonisolated(unsafe) private static var mountinfoReads = 0
     /// How often `writableKept` read the mount table (tests: a second run reads it no more).
     static var mountinfoReadCount: Int { keptLock.lock(); defer { keptLock.unlock() }; return mountinfoReads }

@@ -21,13 +21,8 @@ public final class CgroupV1Backend: CgroupBackend {
     let controllerDirs: [(controller: String, dir: String)]
     /// The distinct hierarchy directories we create groups in, sorted.
     let distinctHierarchies: [String]
-    /// controller → the hierarchy's mount directory (doctor, tests).
-    public var hierarchies: [String: String] {
-        var out: [String: String] = [:]
-        for (c, d) in controllerDirs { out[c] = d }
-        return out
-    }
-    func hierarchy(_ controller: String) -> String? { controllerDirs.first { $0.controller == controller }?.dir }
+    /// The mount directory of `controller`'s hierarchy; nil when it is not mounted.
+    public func hierarchy(_ controller: String) -> String? { controllerDirs.first { $0.controller == controller }?.dir }
     /// The cgroup2 mount of a hybrid host, nil on pure v1.
     public let unifiedMount: String?
     let swapActive: Bool

@@ -70,7 +70,7 @@ extension Sandbox {
                              keepCaps: Capabilities.mask(adding: req.settings.capabilities))
         if !plan.useInit { armObserver() }
         let pipes = RunPipes()
-        let joinsMadeNetns = plan.useInit && plan.namespaces & Int32(CSPAWN_NEWNET) != 0 && Sandbox.joinsMadeNetns(host)
+        let joinsMadeNetns = plan.useInit && plan.namespaces & Int32(CSPAWN_NEWNET) != 0 && Sandbox.joinsMadeNetns(isRoot: host.isRoot)
         // The run's network namespace, made ahead on another thread (NetnsPool); -1: the clone makes it.
         var netnsFD = joinsMadeNetns ? NetnsPool.take() : -1
         pipes.own(netnsFD)
@@ -151,8 +151,8 @@ extension Sandbox {
 
     /// Whether a run's network namespace is made ahead and joined (`NetnsPool`): as root, where no
     /// user namespace of the run's own has to own it.
-    static func joinsMadeNetns(_ host: SandboxHost) -> Bool { joinsMadeNetns(isRoot: host.isRoot) }
-    /// Root may use every namespace (`canUseNamespaces`) and needs no user namespace to own one.
+    /// Root may use every namespace (`canUseNamespaces`) and needs no user namespace to own one;
+    /// `SandboxPrewarm` asks before the host has been probed, so this takes root-ness alone.
     static func joinsMadeNetns(isRoot: Bool) -> Bool { isRoot }
 
     /// Namespaces: all of ours when we may; a user namespace makes them possible without root.

@@ -42,7 +42,7 @@ struct Layout: CustomStringConvertible {
     /// samples or rusage).
     func hasController(_ c: String) -> Bool {
         switch mode {
-        case .v1, .hybrid: return (host.backend as? CgroupV1Backend)?.hierarchies[c] != nil
+        case .v1, .hybrid: return (host.backend as? CgroupV1Backend)?.hierarchy(c) != nil
         case .v2: return (host.backend as? CgroupV2Backend).map { $0.available.contains(c) } ?? false
         case .none: return false
         }

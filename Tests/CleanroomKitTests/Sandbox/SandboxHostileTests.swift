@@ -148,8 +148,8 @@ final class SandboxHostileTests: XCTestCase {
         let host = SandboxHost.current
         guard let v1 = host.backend as? CgroupV1Backend else { throw XCTSkip("v1/hybrid host needed") }
         let dead = "cr-4194303-1-1"
-        let dir = v1.hierarchies["pids"]! + "/cleanroom/" + dead
-        try SysFS.mkdir(v1.hierarchies["pids"]! + "/cleanroom")
+        let dir = v1.hierarchy("pids")! + "/cleanroom/" + dead
+        try SysFS.mkdir(v1.hierarchy("pids")! + "/cleanroom")
         try SysFS.mkdir(dir)
         let mine = try v1.create(name: RunID.next(), limits: Limits(), device: nil)
         defer { _ = v1.remove(mine) }
