@@ -36,16 +36,19 @@ let package = Package(
     name: "cleanroom",
     products: [
         .executable(name: "cleanroom", targets: ["cleanroom"]),
+        // The webhook sender cleanroom starts to deliver alerts (Alerts/WebhookTransport.swift).
+        .executable(name: "cleanroom-webhook", targets: ["cleanroom-webhook"]),
         .library(name: "CleanroomKit", targets: ["CleanroomKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // HMAC-SHA256 signatures of alert payloads (docs/alerts.md).
+        // HMAC-SHA256 signatures of alert payloads (docs/alerts.md), in the webhook sender.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         // The history database (docs/history.md): SQLite with WAL, busy timeouts and migrations.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // Alert webhooks (docs/BENCHMARKS.md "Start-up"): an HTTP client on SwiftNIO instead of
-        // URLSession, so libcurl and its ~40 libraries are not loaded by every command.
+        // URLSession, so libcurl and its ~40 libraries are not loaded; linked into the webhook
+        // sender only, so no other command relocates it at start.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
@@ -64,13 +67,7 @@ let package = Package(
             name: "CleanroomKit",
             dependencies: [
                 "CSpawn",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/CleanroomKit",
             // Concrete generic types (a Dictionary of our keys, say) through their metadata
@@ -96,6 +93,28 @@ let package = Package(
             // shared library fewer to load at every start (GCC's runtime library exception allows it).
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic", "-Xclang-linker", "-static-libgcc"] + staticLibstdcxxFlags + staticArchiveFlags, .when(platforms: [.linux]))]
         ),
+        // The webhook sender: one delivery (signing, HTTP, retries) per run of `cleanroom-webhook`,
+        // which cleanroom starts only when an alert is due. The HTTP stack lives here alone.
+        .target(
+            name: "WebhookSender",
+            dependencies: [
+                "CleanroomKit",
+                "CSpawn",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Sources/WebhookSender"
+        ),
+        .executableTarget(
+            name: "cleanroom-webhook",
+            dependencies: ["WebhookSender"],
+            path: "Sources/cleanroom-webhook",
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic", "-Xclang-linker", "-static-libgcc"] + staticLibstdcxxFlags + staticArchiveFlags, .when(platforms: [.linux]))]
+        ),
         // bench/verdicts' synthetic rows: the gate's judging code over distributions with known noise.
         .executableTarget(
             name: "verdicts-sim",
@@ -105,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CleanroomKitTests",
-            dependencies: ["CleanroomKit", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["CleanroomKit", "WebhookSender", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/CleanroomKitTests",
             exclude: ["Analysis/reference", "Reports/fixtures"]
         ),

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -20,6 +21,15 @@ int64_t cspawn_now_ns(void) {
 }
 
 int cspawn_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+/* Descriptors cleanroom had open without O_CLOEXEC (the signal pipe's write end) must not keep a
+ * reader of cleanroom's pipes waiting for the helper. */
+int cspawn_close_inherited(void) { return cs_close_from_3(0, 0); }
+
+int cspawn_die_with_parent(void) { return prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); }
+
+/* The raw syscall: glibc's wrapper is 2.27+, and the header needs _GNU_SOURCE. */
+int cspawn_memfd_cloexec(const char *name) { return (int)syscall(SYS_memfd_create, name, 1U /* MFD_CLOEXEC */); }
 
 size_t cs_strlen(const char *s) { size_t n = 0; while (s && s[n]) n++; return n; }
 

@@ -26,6 +26,12 @@
 #define CSPAWN_RLIMIT_AS 9
 /* pipe2(O_CLOEXEC); 0 or -1 with errno. */
 int cspawn_pipe_cloexec(int fds[2]);
+/* memfd_create(name, MFD_CLOEXEC): an anonymous in-memory file; its fd or -1 with errno. */
+int cspawn_memfd_cloexec(const char *name);
+/* prctl(PR_SET_PDEATHSIG, SIGKILL) for the calling thread's process: 0 or -1 with errno. */
+int cspawn_die_with_parent(void);
+/* Closes every descriptor from 3 up (close_range, or one by one): 0 or -errno. */
+int cspawn_close_inherited(void);
 
 #define CSPAWN_FS_HOST 0
 #define CSPAWN_FS_PRIVATE_TMP 1

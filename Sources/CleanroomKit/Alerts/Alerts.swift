@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// How hard one webhook is tried. The defaults bound a dead webhook to about 10 s of a CI job.
-public struct AlertPolicy: Sendable, Equatable {
+public struct AlertPolicy: Codable, Sendable, Equatable {
     /// Attempts per webhook, the first one included.
     public var maxAttempts: Int
     /// Pause before the second attempt; doubled before each further one (0.5 s, 1 s, 2 s …).
@@ -77,8 +77,8 @@ public enum Alerts {
         return "alert \(r.format) → \(r.target): \(r.status) (\(tries))" + (r.error.map { ": \($0)" } ?? "")
     }
 
-    /// Sends one webhook: resolves its URL and secret from the environment, builds the body,
-    /// POSTs with bounded retries.
+    /// Sends one webhook: resolves its URL and secret from the environment, builds the body, and
+    /// hands the POST (signing, bounded retries) to the webhook sender.
     static func deliver(_ webhook: WebhookPlan, report: Report, htmlReportPath: String?,
                         environment: [String: String], hostname: String, policy: AlertPolicy) -> AlertResult {
         let format = webhook.format.rawValue
@@ -111,12 +111,11 @@ public enum Alerts {
         } catch {
             return failed(target.display, "could not encode the \(format) payload")
         }
-        var headers = ["Content-Type": "application/json", "User-Agent": "cleanroom"]
-        if let secret {
-            headers[WebhookSignature.header] = WebhookSignature.sign(body: body, secret: secret)
-        }
-        return WebhookTransport.post(body, headers: headers, to: target, format: format, policy: policy,
-                                     environment: environment)
+        let request = WebhookRequest(
+            url: target.url.absoluteString, display: target.display, format: format,
+            headers: ["Content-Type": "application/json", "User-Agent": "cleanroom"], body: body, secret: secret,
+            policy: policy, proxyEnvironment: environment.filter { WebhookRequest.proxyVariables.contains($0.key) })
+        return WebhookTransport.post(request)
     }
 
     /// gethostname(2): no DNS lookup (ProcessInfo.hostName may resolve the name).

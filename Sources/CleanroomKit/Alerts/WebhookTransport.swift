@@ -1,174 +1,187 @@
-import AsyncHTTPClient
-import FoundationEssentials
-import NIOCore
-import NIOHTTP1
-import NIOPosix
-import NIOSSL
+import CSpawn
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// POSTs a body with bounded retries: network errors and 5xx are retried after 0.5 s, 1 s, …
-/// (`AlertPolicy`), anything else is final. Synchronous: a CLI has nothing else to do meanwhile.
+/// Hands one webhook to `cleanroom-webhook` and returns what it came to. The sender is a helper
+/// executable of its own, as git's `git-remote-https` is, because the HTTP stack is the largest
+/// part of what a binary relocates at start: linked into cleanroom, SwiftNIO, async-http-client,
+/// BoringSSL and swift-crypto were ~30 % of the relocations of every command, `--version`
+/// included, for the one in many runs that sends an alert (docs/BENCHMARKS.md, "2026-12-06,
+/// seventeenth session").
 ///
-/// Through async-http-client (SwiftNIO) rather than URLSession: FoundationNetworking loads libcurl
-/// and ~40 libraries at every start of every command (docs/BENCHMARKS.md); NIO's threads start
-/// only when an alert is sent. Redirects are never followed: a webhook that answers 3xx has moved
-/// or is misconfigured, and following it would resend the signed body to another place (or, as
-/// URLSession did for 302/303, turn the POST into a body-less GET and call that `delivered`).
+/// The sender is looked for beside the real executable only — `../libexec/cleanroom/` of an
+/// installed prefix, then the executable's own directory (a build directory) — never on PATH:
+/// it is handed URLs and secrets. The request goes in through an in-memory file on its stdin
+/// (not arguments or environment, which /proc shows); the result comes back on its stdout.
 enum WebhookTransport {
+    static let senderName = "cleanroom-webhook"
 
-    /// What one attempt came to.
-    enum Attempt: Equatable {
-        case delivered(status: Int)
-        /// Worth another try: a network error or a 5xx.
-        case transient(String)
-        /// Not worth another try: a 4xx, a redirect not followed, a TLS failure. `status` is the
-        /// HTTP status when there was one.
-        case final(String, status: Int? = nil)
+    /// The sender waits this much past its own budget before cleanroom kills it: it ends its own
+    /// attempts at `totalBudget` (the last one's timeout cut to what is left).
+    static let grace = 5.0
+
+    /// Senders running now, so that an interrupt ends them with cleanroom (`stopAll`): a sender
+    /// left behind would go on posting for up to its budget after cleanroom said `pending`.
+    private static let live = LiveSenders()
+
+    /// Kills every running sender (by the PIDs this process started) and refuses new ones: the
+    /// interrupt path of report delivery, before cleanroom exits 130.
+    static func stopAll() { live.stopAll() }
+
+    /// The sender beside this process's real executable; nil if there is none.
+    static func senderPath() -> String? {
+        guard let exe = realpath("/proc/self/exe", nil) else { return nil }
+        defer { free(exe) }
+        return senderPath(besideExecutable: String(cString: exe))
     }
 
-    static func post(_ body: Data, headers: [String: String], to target: WebhookTarget, format: String,
-                     policy: AlertPolicy, environment: [String: String] = [:]) -> AlertResult {
-        let start = ContinuousClock.now
-        func elapsed() -> Double { (ContinuousClock.now - start).seconds }
-        let client = makeClient(for: target, environment: environment)
-        defer { try? client.syncShutdown() }
-        var attempts = 0
-        var lastError = "not attempted"
-        var lastStatus: Int?
-        var backoff = policy.initialBackoff
-        while attempts < max(1, policy.maxAttempts) {
-            let left = policy.totalBudget - elapsed()
-            if attempts > 0 && left <= 0.05 { break }
-            attempts += 1
-            let timeout = min(policy.requestTimeout, max(0.1, left))
-            switch once(body, headers: headers, url: target.url, timeout: timeout, client: client) {
-            case .delivered(let status):
-                return AlertResult(target: target.display, format: format, status: "delivered", attempts: attempts,
-                                   httpStatus: status)
-            case .final(let why, let status):
-                return AlertResult(target: target.display, format: format, status: "failed", attempts: attempts,
-                                   error: why, httpStatus: status)
-            case .transient(let why):
-                lastError = why
-                lastStatus = httpStatus(inTransient: why)
+    /// `PREFIX/libexec/cleanroom/cleanroom-webhook` for `PREFIX/bin/cleanroom`, else one in the
+    /// executable's own directory: the first that is an executable regular file.
+    static func senderPath(besideExecutable exe: String) -> String? {
+        guard let slash = exe.utf8.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        let dir = String(exe[..<slash])
+        return [dir + "/../libexec/cleanroom/" + senderName, dir + "/" + senderName].first { isExecutableFile($0) }
+    }
+
+    static func isExecutableFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
+    }
+
+    /// `sender`: the helper to run (nil: none was found).
+    static func post(_ request: WebhookRequest, sender: String? = senderPath()) -> AlertResult {
+        func failed(_ why: String) -> AlertResult {
+            AlertResult(target: request.display, format: request.format, status: "failed", attempts: 0, error: why)
+        }
+        guard let sender else {
+            return failed("the webhook sender (\(senderName)) is not installed beside cleanroom: reinstall cleanroom")
+        }
+        guard let input = try? JSONEncoder().encode(request) else { return failed("could not encode the request") }
+        switch run(sender, input: input, seconds: request.policy.totalBudget + grace) {
+        case .failure(let f):
+            return failed(f.why)
+        case .success(let output):
+            guard let result = try? JSONDecoder().decode(AlertResult.self, from: output) else {
+                return failed("the webhook sender gave no result")
             }
-            guard attempts < policy.maxAttempts else { break }
-            // Sleep only if the budget still leaves room for another attempt after the pause.
-            let remaining = policy.totalBudget - elapsed()
-            if backoff >= remaining { break }
-            sleepSeconds(backoff)
-            backoff *= 2
-        }
-        let budgetNote = attempts < policy.maxAttempts ? " (gave up: \(Int(policy.totalBudget)) s budget spent)" : ""
-        return AlertResult(target: target.display, format: format, status: "failed", attempts: attempts,
-                           error: lastError + budgetNote, httpStatus: lastStatus)
-    }
-
-    /// One client per webhook delivery: redirects off, no connection-retry loop inside the client
-    /// (our own loop retries, within the budget), the proxy the environment names for this URL.
-    static func makeClient(for target: WebhookTarget, environment: [String: String]) -> HTTPClient {
-        var config = HTTPClient.Configuration(redirectConfiguration: .disallow)
-        config.connectionPool.retryConnectionEstablishment = false
-        config.decompression = .disabled
-        config.proxy = WebhookProxy.proxy(for: target.url, environment: environment)
-        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: config)
-    }
-
-    /// One POST, waited for at most `timeout`.
-    static func once(_ body: Data, headers: [String: String], url: URL, timeout: Double, client: HTTPClient) -> Attempt {
-        var h = HTTPHeaders()
-        for (k, v) in headers.sorted(by: { $0.key < $1.key }) { h.add(name: k, value: v) }
-        let request: HTTPClient.Request
-        do {
-            request = try HTTPClient.Request(url: url, method: .POST, headers: h, body: .bytes(body))
-        } catch {
-            return .final("the URL is not usable")
-        }
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout * 1e9))
-        do {
-            let response = try client.execute(request: request, deadline: deadline).wait()
-            return classify(status: Int(response.status.code))
-        } catch {
-            return classify(error: error)
+            return result
         }
     }
 
-    /// An HTTP status as an attempt outcome. 3xx is final: redirects are not followed.
-    static func classify(status: Int) -> Attempt {
-        switch status {
-        case 200..<300: return .delivered(status: status)
-        case 500..<600: return .transient("HTTP \(status)")
-        case 300..<400: return .final("HTTP \(status): redirect not followed", status: status)
-        case 400..<500: return .final("HTTP \(status) (not retried)", status: status)
-        default: return .final("HTTP \(status)", status: status)
+    /// Runs `sender` with `input` on its stdin and returns its stdout, or why not. Killed (by its
+    /// PID, which only this thread reaps) if it has not finished within `seconds`.
+    static func run(_ sender: String, input: Data, seconds: Double) -> Result<Data, SenderFailure> {
+        let deadline = Int64(Monotonic.nowNS) + Int64(seconds * 1e9)
+        let stdinFD = cspawn_memfd_cloexec("cleanroom-webhook-request")
+        guard stdinFD >= 0 else { return .failure(.init("could not hand the request over (errno \(errno))")) }
+        defer { close(stdinFD) }
+        let written = input.withUnsafeBytes { raw -> Bool in
+            var off = 0
+            while off < raw.count {
+                let n = write(stdinFD, raw.baseAddress! + off, raw.count - off)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                off += n
+            }
+            return true
         }
-    }
+        guard written, lseek(stdinFD, 0, SEEK_SET) == 0 else {
+            return .failure(.init("could not hand the request over (errno \(errno))"))
+        }
+        var out: [Int32] = [-1, -1]
+        guard cspawn_pipe_cloexec(&out) == 0 else { return .failure(.init("could not start the webhook sender (errno \(errno))")) }
 
-    /// Fixed phrases per error kind: what went wrong, never where. An error's own description
-    /// is never used: it can carry the host, the path or the query.
-    static func classify(error: Error) -> Attempt {
-        if let e = error as? HTTPClientError {
-            switch e {
-            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout,
-                 .getConnectionFromPoolTimeout, .httpProxyHandshakeTimeout, .socksHandshakeTimeout:
-                return .transient("timed out")
-            case .remoteConnectionClosed, .uncleanShutdown: return .transient("connection lost")
-            case .invalidURL, .emptyHost, .emptyScheme: return .final("the URL is not usable")
-            case .proxyAuthenticationRequired, .invalidProxyResponse: return .final("the proxy refused the request")
-            case .cancelled: return .transient("cancelled")
-            default: return .transient("network error")
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdinFD, 0)
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // The sender starts with no signal blocked and the default action for the ones a user
+        // sends: an interrupt that reaches cleanroom's process group ends it too.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var none = sigset_t(), reset = sigset_t()
+        sigemptyset(&none)
+        sigemptyset(&reset)
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&reset, s) }
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setsigdefault(&attr, &reset)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(sender), nil]
+        defer { for a in argv { free(a) } }
+        let rc = live.spawn { (posix_spawn(&pid, sender, &actions, &attr, argv, environ), pid) }
+        close(out[1])
+        defer { close(out[0]) }
+        guard let rc else { return .failure(.init("cleanroom was interrupted before the alert was sent")) }
+        guard rc == 0 else { return .failure(.init("could not start the webhook sender (errno \(rc))")) }
+
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var killed = false
+        reading: while true {
+            let left = deadline - Int64(Monotonic.nowNS)
+            if left <= 0 { kill(pid, SIGKILL); killed = true; break }
+            var p = pollfd(fd: out[0], events: Int16(POLLIN), revents: 0)
+            let ready = poll(&p, 1, Int32(min(left / 1_000_000 + 1, 60_000)))
+            if ready < 0 && errno != EINTR { kill(pid, SIGKILL); killed = true; break }
+            guard ready > 0 else { continue }
+            let n = chunk.withUnsafeMutableBytes { read(out[0], $0.baseAddress, $0.count) }
+            switch n {
+            case 0: break reading
+            case ..<0: if errno == EINTR { continue } else { break reading }
+            default:
+                output += chunk.prefix(n)
+                // A result is a few hundred bytes: a sender that says more is not ours.
+                if output.count > 1 << 20 { kill(pid, SIGKILL); killed = true; break reading }
             }
         }
-        if let e = error as? NIOConnectionError {
-            if e.dnsAError != nil && e.dnsAAAAError != nil && e.connectionErrors.isEmpty {
-                return .transient("host name not resolved")
-            }
-            if let first = e.connectionErrors.first { return classify(error: first.error) }
-            return .transient("could not connect")
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        live.reaped(pid)
+        if killed {
+            return .failure(.init("the webhook sender did not finish within \(Units.format(seconds, .duration)): stopped"))
         }
-        if let e = error as? IOError { return networkError(errno: e.errnoCode) }
-        if error is ChannelError {
-            if case ChannelError.connectTimeout = error { return .transient("timed out") }
-            return .transient("connection lost")
+        let exited = status & 0x7f == 0
+        guard exited, (status >> 8) & 0xff == 0 else {
+            return .failure(.init(exited ? "the webhook sender failed (exit \((status >> 8) & 0xff))"
+                                         : "the webhook sender was killed by signal \(status & 0x7f)"))
         }
-        if error is NIOSSLError || error is BoringSSLError { return .final("TLS failed (certificate or handshake)") }
-        if error is SocketAddressError { return .transient("host name not resolved") }
-        return .transient("network error")
+        return .success(Data(output))
     }
 
-    static func networkError(errno code: Int32) -> Attempt {
-        switch code {
-        case ECONNREFUSED: return .transient("connection refused")
-        case ETIMEDOUT: return .transient("timed out")
-        case ECONNRESET, EPIPE: return .transient("connection lost")
-        case ENETUNREACH, EHOSTUNREACH: return .transient("no network")
-        default: return .transient("network error (errno \(code))")
-        }
-    }
-
-    /// The status of a transient `HTTP 5xx` outcome, kept for the alert entry.
-    static func httpStatus(inTransient why: String) -> Int? {
-        guard why.hasPrefix("HTTP ") else { return nil }
-        return Int(why.dropFirst(5).prefix(3))
-    }
-
-    static func formatSeconds(_ t: Double) -> String {
-        let tenths = Int((t * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10) s"
-    }
-
-    static func sleepSeconds(_ t: Double) {
-        var ts = timespec(tv_sec: Int(t), tv_nsec: Int((t - Double(Int(t))) * 1e9))
-        var left = timespec()
-        while nanosleep(&ts, &left) == -1 && errno == EINTR { ts = left }
+    struct SenderFailure: Error {
+        let why: String
+        init(_ why: String) { self.why = why }
     }
 }
 
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
+/// The PIDs of the running senders; `stopAll` kills them and closes the door to new ones.
+private final class LiveSenders: @unchecked Sendable {   // every field under `lock`
+    private let lock = NSLock()
+    private var pids: Set<pid_t> = []
+    private var stopped = false
+
+    /// Runs `spawn` (a posix_spawn: its result and the PID it filled) under the lock and records
+    /// the PID, so that a `stopAll` cannot fall between the two; nil (nothing run) once stopped.
+    func spawn(_ spawn: () -> (rc: Int32, pid: pid_t)) -> Int32? {
+        lock.lock(); defer { lock.unlock() }
+        guard !stopped else { return nil }
+        let started = spawn()
+        if started.rc == 0 { pids.insert(started.pid) }
+        return started.rc
+    }
+
+    /// After waitpid: the PID may be reused from now on, so it must not be killed any more.
+    func reaped(_ pid: pid_t) { lock.lock(); pids.remove(pid); lock.unlock() }
+
+    func stopAll() {
+        lock.lock(); defer { lock.unlock() }
+        stopped = true
+        for pid in pids { kill(pid, SIGKILL) }
     }
 }

@@ -47,8 +47,10 @@ public final class ReportDelivery: @unchecked Sendable {
             if !interruptedBefore, interrupts.isInterrupted { break }
             if let ending = box.ending { return ending }
         }
-        // A signal: stop the worker at the next file (the current one is finished, never torn).
+        // A signal: stop the worker at the next file (the current one is finished, never torn),
+        // and the webhook senders it started (none is left posting after cleanroom said `pending`).
         gate.lock(); stopped = true; gate.unlock()
+        WebhookTransport.stopAll()
         var partial = report
         partial.verdict = .interrupted
         if alerts != nil, partial.alerts.isEmpty {

@@ -70,6 +70,10 @@ public struct DoctorReport: Codable, Sendable {
             add("seccomp", "default policy", false, "\(error)")
         }
 
+        let sender = WebhookTransport.senderPath()
+        add("alerts", "webhook sender", sender != nil, sender.map { "\($0): alerts are delivered" }
+            ?? "\(WebhookTransport.senderName) not found in ../libexec/cleanroom/ or beside the executable: alerts would fail (reinstall)")
+
         // End to end: a real sandboxed /bin/true with every limit.
         // Private scratch (mkdtemp, 0700): a predictable name in a shared /tmp could be planted.
         let out = SysFS.privateTemporaryDirectory(prefix: "cleanroom-doctor") ?? "/nonexistent/cleanroom-doctor"

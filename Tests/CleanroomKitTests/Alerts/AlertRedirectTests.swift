@@ -1,5 +1,6 @@
 import XCTest
 @testable import CleanroomKit
+@testable import WebhookSender
 
 /// Redirects are never followed (issue 11 item 6): a webhook that answers 3xx gets one request,
 /// the place it points to gets none, and the alert is `failed` with the status recorded.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import CleanroomKit
+@testable import WebhookSender
 
 /// Alerts against a real HTTP server on 127.0.0.1.
 final class AlertsTests: XCTestCase {

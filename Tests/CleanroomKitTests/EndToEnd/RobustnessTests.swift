@@ -198,8 +198,18 @@ final class RobustnessTests: EndToEndTestCase {
         // The event: the webhook received the POST and is now holding it.
         while server.requests.isEmpty, running.process.isRunning { usleep(20_000) }
         XCTAssertFalse(server.requests.isEmpty, "the webhook was never called")
+        // The webhook sender cleanroom started (docs/alerts.md): it must not outlive cleanroom.
+        let senders = Self.children(of: running.pid, named: "cleanroom-webhook")
+        XCTAssertEqual(senders.count, 1, "the sender holding the request")
         kill(running.pid, SIGINT)
         let r = running.wait()
+        // Its own budget would end it 10 s after it started: dead within 5 s of cleanroom's exit
+        // means cleanroom stopped it.
+        for pid in senders {
+            var gone = false
+            for _ in 0..<250 where !gone { gone = Self.isGone(pid); if !gone { usleep(20_000) } }
+            XCTAssertTrue(gone, "the webhook sender \(pid) outlived cleanroom")
+        }
         print("exit \(r.code) \(String(format: "%.2f", r.seconds)) s after start, webhook still held: \(server.requests.count == 1)")
         XCTAssertEqual(r.code, 130, r.description)
         XCTAssertTrue(r.err.contains("interrupted"), r.err)
@@ -210,6 +220,25 @@ final class RobustnessTests: EndToEndTestCase {
         XCTAssertEqual(server.requests.count, 1, "cleanroom exited while the webhook still held the only request")
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/out")) ?? []
         XCTAssertFalse(leftovers.contains { $0.contains(".tmp-") }, "\(leftovers)")
+    }
+
+    /// Children of `parent` whose command name (`/proc/PID/comm`) is `name`.
+    static func children(of parent: pid_t, named name: String) -> [pid_t] {
+        let all = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return all.compactMap { pid_t($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.range(of: ")", options: .backwards),
+                  let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return false }
+            let fields = stat[close.upperBound...].split(separator: " ")
+            return fields.count > 1 && pid_t(fields[1]) == parent && comm.trimmingCharacters(in: .newlines) == String(name.prefix(15))
+        }
+    }
+
+    /// Whether `pid` has exited: no such process, or a zombie not yet reaped.
+    static func isGone(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.range(of: ")", options: .backwards) else { return true }
+        return stat[close.upperBound...].split(separator: " ").first == "Z"
     }
 
     // MARK: 7. one writer per output directory

@@ -19,6 +19,10 @@ final class DoctorTests: XCTestCase {
         for ns in ["net", "pid", "ipc", "uts", "mnt", "user"] {
             XCTAssertEqual(r.checks.first { $0.area == "namespaces" && $0.item == ns }?.status, "ok", ns)
         }
+        // The test bundle sits in the build directory beside cleanroom-webhook.
+        let sender = r.checks.first { $0.area == "alerts" && $0.item == "webhook sender" }
+        XCTAssertEqual(sender?.status, "ok", "\(String(describing: sender))")
+        XCTAssertEqual(sender?.detail.hasSuffix("/cleanroom-webhook: alerts are delivered"), true, "\(String(describing: sender))")
         XCTAssertEqual(r.checks.first { $0.item == "sandboxed /bin/true" }?.status, "ok")
         XCTAssertEqual(r.checks.first { $0.item == "user notification" }?.status, SandboxHost.current.seccompNotify ? "ok" : "missing")
         XCTAssertTrue(r.table().contains("cgroup " + expected))

@@ -32,7 +32,7 @@ enum WebhookProxy {
         guard let noProxy else { return false }
         let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
         for entry in noProxy.split(separator: ",") {
-            var e = entry.trimmingBlanks.lowercased()
+            var e = String(entry.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()).lowercased()
             if e == "*" { return true }
             if e.hasPrefix(".") { e.removeFirst() }
             if e.isEmpty { continue }
