@@ -65,7 +65,11 @@ grep -q libswift $out/ldd.txt && bad "Swift runtime linked statically" "$(grep l
 $CR --version > $out/version.txt 2>&1
 grep_in "--version names the version and the commit" $out/version.txt '^[0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]{7,}'
 expect "install.sh installs into a prefix" 0 /opt/cleanroom/install.sh /tmp/prefix
-[ -x /tmp/prefix/bin/cleanroom ] && [ -f /tmp/prefix/share/man/man1/cleanroom.1 ] && ok "installed binary and man page" || bad "installed binary and man page"
+[ -x /tmp/prefix/bin/cleanroom ] && [ -f /tmp/prefix/share/man/man1/cleanroom.1 ] && [ -x /tmp/prefix/libexec/cleanroom/cleanroom-webhook ] \
+  && ok "installed binary, webhook sender and man page" || bad "installed binary, webhook sender and man page"
+ldd /opt/cleanroom/libexec/cleanroom/cleanroom-webhook > $out/ldd-webhook.txt 2>&1
+grep -Eq "not found|libswift" $out/ldd-webhook.txt && bad "the webhook sender needs only a plain Debian's libraries" "$(cat $out/ldd-webhook.txt)" \
+  || ok "the webhook sender needs only a plain Debian's libraries"
 
 fx=/root/fx
 rm -rf $fx && cp -r $share/fixtures $fx
@@ -283,6 +287,39 @@ $U env $uenv INPUT_CLEANROOM=/opt/cleanroom INPUT_CONFIG=slo.json INPUT_OUTPUT=/
 echo "exit $?" >> $out/ci-run.txt
 grep_in "ci-run as a user picks the delegated scope and says so" $out/ci-run.txt 'delegated cgroup \(systemd-run --user'
 grep_in "ci-run in the scope: verdict pass" /home/tester/gh-out '^verdict=pass$'
+
+# An alert from a user's cleanroom: its webhook sender (libexec/cleanroom/cleanroom-webhook; no Swift
+# here) posts the signed body to a server on the guest's loopback, which takes one request.
+cat > /home/tester/hook.py <<'PY'
+import http.server, sys
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        open(sys.argv[2], "w").write(self.headers.get("X-Cleanroom-Signature-256", "") + "\n" + str(len(body)) + "\n")
+        self.send_response(204)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+open(sys.argv[1], "w").write(str(server.server_port))
+server.handle_request()
+PY
+rm -f /tmp/hook.port /tmp/hook.got
+python3 /home/tester/hook.py /tmp/hook.port /tmp/hook.got & hook=$!
+for i in $(seq 1 300); do [ -s /tmp/hook.port ] && break; sleep 0.1; done
+cat > /home/tester/alert.json <<'JSON'
+{"workloads": [{"name": "w", "command": ["true"]}],
+ "slos": [{"name": "Quick", "workload": "w", "objective": "max(wall_time) < 60s", "noise": "off"}],
+ "defaults": {"repeat": 1},
+ "alerts": {"webhooks": [{"url_env": "HOOK", "secret_env": "HOOK_SECRET", "on": ["pass"]}]}}
+JSON
+chown tester: /home/tester/alert.json
+$U env HOOK="http://127.0.0.1:$(cat /tmp/hook.port)/hook" HOOK_SECRET=k $CR run -c /home/tester/alert.json \
+  -o /home/tester/alert-out --format json > $out/user-alert.txt 2>&1
+assert "non-root: the webhook sender delivers the alert" /home/tester/alert-out/report.json \
+  '[a["status"] for a in d["alerts"]] == ["delivered"] and d["alerts"][0].get("http_status") == 204'
+grep_in "non-root: the alert reached the server, signed" /tmp/hook.got '^sha256=[0-9a-f]{64}$'
+kill $hook 2>/dev/null; wait $hook 2>/dev/null
 cd /
 
 # A service started with User= and Delegate=yes by the system manager: io is delegated there too.
