@@ -21,34 +21,11 @@ public enum WebhookSenderMain {
         // Only stdin, stdout and stderr are the sender's: whatever else cleanroom left open
         // without O_CLOEXEC would keep its holders (a reader of cleanroom's pipes) waiting on us.
         _ = cspawn_close_inherited()
-        guard let input = readAll(fd: 0, limit: inputLimit),
-              let request = try? JSONDecoder().decode(WebhookRequest.self, from: input) else { return 2 }
+        var input: [UInt8] = []
+        guard (try? BoundedRead.readAll(0, "stdin", into: &input, upTo: inputLimit + 1)) != nil, input.count <= inputLimit,
+              let request = try? JSONDecoder().decode(WebhookRequest.self, from: Data(input)) else { return 2 }
         let result = WebhookDelivery.post(request)
         guard let out = try? JSONEncoder().encode(result) else { return 2 }
-        return writeAll(fd: 1, out) ? 0 : 1
-    }
-
-    static func readAll(fd: Int32, limit: Int) -> Data? {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n == 0 { return Data(bytes) }
-            if n < 0 { if errno == EINTR { continue }; return nil }
-            bytes += chunk.prefix(n)
-            if bytes.count > limit { return nil }
-        }
-    }
-
-    static func writeAll(fd: Int32, _ data: Data) -> Bool {
-        data.withUnsafeBytes { raw -> Bool in
-            var off = 0
-            while off < raw.count {
-                let n = write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                off += n
-            }
-            return true
-        }
+        return out.withUnsafeBytes { Descriptors.writeAll(1, $0) } == 0 ? 0 : 1
     }
 }

@@ -39,8 +39,12 @@ public enum MetricsFrom {
             guard let adapter = BenchmarkFormats.adapter(source.format) else { continue }
             switch source.origin {
             case .stdout:
-                guard let stdoutPath, let data = try? read(stdoutPath) else {
-                    note(&custom, source, ["the run's stdout could not be read"]); continue
+                guard let stdoutPath else {
+                    note(&custom, source, ["the run's stdout was not kept in a file"]); continue
+                }
+                let data: Data
+                do { data = try read(stdoutPath) } catch {
+                    note(&custom, source, ["the run's stdout could not be read: \(error)"]); continue
                 }
                 merge(adapter.parse(data, source: "stdout"), from: source, into: &custom)
             case .file(let rel):

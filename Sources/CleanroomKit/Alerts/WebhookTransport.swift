@@ -77,15 +77,7 @@ enum WebhookTransport {
         let stdinFD = cspawn_memfd_cloexec("cleanroom-webhook-request")
         guard stdinFD >= 0 else { return .failure(.init("could not hand the request over (errno \(errno))")) }
         defer { close(stdinFD) }
-        let written = input.withUnsafeBytes { raw -> Bool in
-            var off = 0
-            while off < raw.count {
-                let n = write(stdinFD, raw.baseAddress! + off, raw.count - off)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                off += n
-            }
-            return true
-        }
+        let written = input.withUnsafeBytes { Descriptors.writeAll(stdinFD, $0) } == 0
         guard written, lseek(stdinFD, 0, SEEK_SET) == 0 else {
             return .failure(.init("could not hand the request over (errno \(errno))"))
         }

@@ -30,11 +30,11 @@ public struct CustomMetrics: Equatable, Sendable {
     /// read for ever (no writer is left once the run is over), a link would point the read at a
     /// file cleanroom did not make. Either is refused and said in `malformed`; no file is no metrics.
     public static func parse(contentsOf path: String, byteLimit: Int = defaultByteLimit) -> CustomMetrics {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return CustomMetrics() }
         let data: Data
         do {
             data = Data(try BoundedRead.prefix(path, upTo: byteLimit + 1, what: "custom metrics file", followingLinks: false))
+        } catch let e as InputFileError where e.errno == ENOENT {
+            return CustomMetrics()
         } catch {
             return CustomMetrics(series: [:], malformed: CustomMalformed(count: 1, examples: ["$CLEANROOM_METRICS not read: \(error)"]))
         }

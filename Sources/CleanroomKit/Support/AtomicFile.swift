@@ -115,16 +115,9 @@ public enum AtomicFile {
     }
 
     private static func writeAll(_ fd: Int32, _ data: Data, path: String) throws {
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw FileWriteError(path: path, message: "write failed: \(errnoText())")
-                }
-                offset += n
-            }
+        let failed = data.withUnsafeBytes { Descriptors.writeAll(fd, $0) }
+        if failed != 0 {
+            throw FileWriteError(path: path, message: "write failed: \(String(cString: strerror(failed)))")
         }
     }
 

@@ -10,7 +10,11 @@ public struct InputFileError: Error, Equatable, Sendable, CustomStringConvertibl
     public var path: String
     public var message: String
     public var hint: String?
-    public init(path: String, message: String, hint: String? = nil) { self.path = path; self.message = message; self.hint = hint }
+    /// The errno of the failed open, when an open failed (ENOENT: there is no such file).
+    public var errno: Int32?
+    public init(path: String, message: String, hint: String? = nil, errno: Int32? = nil) {
+        self.path = path; self.message = message; self.hint = hint; self.errno = errno
+    }
     public var description: String { message + (hint.map { " (\($0))" } ?? "") }
 }
 
@@ -52,12 +56,12 @@ public enum BoundedRead {
         guard fd >= 0 else {
             let e = errno
             switch e {
-            case ENOENT: throw InputFileError(path: path, message: "no such file", hint: "check the path")
-            case EACCES, EPERM: throw InputFileError(path: path, message: "permission denied", hint: "make it readable by this user")
-            case EISDIR: throw InputFileError(path: path, message: "is a directory", hint: "name the \(what) file inside it")
+            case ENOENT: throw InputFileError(path: path, message: "no such file", hint: "check the path", errno: e)
+            case EACCES, EPERM: throw InputFileError(path: path, message: "permission denied", hint: "make it readable by this user", errno: e)
+            case EISDIR: throw InputFileError(path: path, message: "is a directory", hint: "name the \(what) file inside it", errno: e)
             case ELOOP where !followingLinks:
-                throw InputFileError(path: path, message: "is a symbolic link, not the file cleanroom made", hint: "not followed")
-            default: throw InputFileError(path: path, message: "cannot open: \(String(cString: strerror(e)))")
+                throw InputFileError(path: path, message: "is a symbolic link, not the file cleanroom made", hint: "not followed", errno: e)
+            default: throw InputFileError(path: path, message: "cannot open: \(String(cString: strerror(e)))", errno: e)
             }
         }
         var st = stat()
@@ -79,7 +83,7 @@ public enum BoundedRead {
     }
 
     /// Appends what `fd` holds to `out`, stopping at EOF or once `out` holds `limit` bytes.
-    static func readAll(_ fd: Int32, _ path: String, into out: inout [UInt8], upTo limit: Int) throws {
+    public static func readAll(_ fd: Int32, _ path: String, into out: inout [UInt8], upTo limit: Int) throws {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while out.count < limit {
             let want = min(chunk.count, limit - out.count)

@@ -37,14 +37,7 @@ public enum StandardStreams {
     private static func write(buffer buf: UnsafeRawBufferPointer, fd: Int32) throws {
         let stream = fd == 2 ? "error" : "output"
         if fd == 1 { fflush(nil) }   // whatever print() buffered goes first
-        var done = 0
-        while done < buf.count {
-            let n = Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
-            if n < 0 {
-                if Glibc.errno == EINTR { continue }
-                throw StandardStreamError(stream: stream, errno: Glibc.errno)
-            }
-            done += n
-        }
+        let failed = Descriptors.writeAll(fd, buf)
+        if failed != 0 { throw StandardStreamError(stream: stream, errno: failed) }
     }
 }

@@ -129,6 +129,23 @@ final class AdapterMalformedTests: XCTestCase {
         XCTAssertTrue(custom.malformed!.examples[0].contains("no file nope.json"))
     }
 
+    /// `metrics_from: stdout` says why the run's stdout was not read, as file sources do.
+    func testAnUnreadableStdoutIsNotedWithTheReason() throws {
+        let dir = NSTemporaryDirectory() + "cleanroom-adapter-stdout-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir + "/stdout.txt", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var custom = CustomMetrics()
+        let wrk = MetricsSource(format: "wrk", origin: .stdout)
+        MetricsFrom.collect([wrk], cwd: dir, stdoutPath: dir + "/stdout.txt", into: &custom)
+        MetricsFrom.collect([wrk], cwd: dir, stdoutPath: dir + "/missing.txt", into: &custom)
+        MetricsFrom.collect([wrk], cwd: dir, stdoutPath: nil, into: &custom)
+        let notes = custom.malformed?.examples ?? []
+        XCTAssertEqual(custom.malformed?.count, 3, "\(notes)")
+        XCTAssertTrue(notes.contains { $0.contains("the run's stdout could not be read") && $0.contains("directory") }, "\(notes)")
+        XCTAssertTrue(notes.contains { $0.contains("the run's stdout could not be read: no such file") }, "\(notes)")
+        XCTAssertTrue(notes.contains { $0.contains("the run's stdout was not kept in a file") }, "\(notes)")
+    }
+
     /// A `metrics_from` path the workload made a FIFO (or a device) is noted as not read, without
     /// blocking: the open and the read of a FIFO with no writer never returned before.
     func testAFIFOAtAMetricsFromPathIsNotedWithoutBlocking() throws {

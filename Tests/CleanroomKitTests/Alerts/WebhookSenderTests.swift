@@ -88,6 +88,20 @@ final class WebhookSenderTests: XCTestCase {
         XCTAssertEqual(result.error, "the webhook sender (cleanroom-webhook) is not installed beside cleanroom: reinstall cleanroom")
     }
 
+    /// The real sender given what is not a request: exit 2, and not a word on stdout or stderr
+    /// (whatever it said could only be about what it was handed).
+    func testTheSenderRefusesWhatIsNotARequestSilently() throws {
+        let sender = URL(fileURLWithPath: E2E.binary).deletingLastPathComponent().appendingPathComponent("cleanroom-webhook").path
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: sender), "build cleanroom-webhook first")
+        for input in ["", "not json", "{\"url\": \"https://hooks.example.com/x\"}", String(repeating: "x", count: 17 << 20)] {
+            let file = dir + "/input"
+            try input.write(toFile: file, atomically: true, encoding: .utf8)
+            let r = try E2E.combinedOutput("/bin/sh", ["-c", "\"$0\" < \"$1\"", sender, file])
+            XCTAssertEqual(r.status, 2, "input of \(input.utf8.count) bytes")
+            XCTAssertEqual(r.text, "", "input of \(input.utf8.count) bytes")
+        }
+    }
+
     /// An installed prefix's libexec first, then the executable's own directory (a build
     /// directory); only an executable regular file counts.
     func testTheSenderIsFoundBesideTheExecutableOnly() throws {
