@@ -32,6 +32,13 @@ let staticArchiveFlags: [String] = {
     return flags
 }()
 
+/// Both executables (cleanroom and its webhook sender): no exported symbols, GCC's unwinder, the C++
+/// runtime, SQLite and zlib linked in (why: at the cleanroom target below).
+let executableLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--no-export-dynamic", "-Xclang-linker", "-static-libgcc"] + staticLibstdcxxFlags + staticArchiveFlags,
+                 .when(platforms: [.linux]))
+]
+
 let package = Package(
     name: "cleanroom",
     products: [
@@ -91,7 +98,7 @@ let package = Package(
             // hashes them: −30 % of `cleanroom --version`'s CPU (docs/BENCHMARKS.md "Start-up").
             // -static-libgcc: GCC's unwinder (for the linked-in C++ runtime) from its archive, one
             // shared library fewer to load at every start (GCC's runtime library exception allows it).
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic", "-Xclang-linker", "-static-libgcc"] + staticLibstdcxxFlags + staticArchiveFlags, .when(platforms: [.linux]))]
+            linkerSettings: executableLinkerSettings
         ),
         // The webhook sender: one delivery (signing, HTTP, retries) per run of `cleanroom-webhook`,
         // which cleanroom starts only when an alert is due. The HTTP stack lives here alone.
@@ -113,7 +120,7 @@ let package = Package(
             name: "cleanroom-webhook",
             dependencies: ["WebhookSender"],
             path: "Sources/cleanroom-webhook",
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic", "-Xclang-linker", "-static-libgcc"] + staticLibstdcxxFlags + staticArchiveFlags, .when(platforms: [.linux]))]
+            linkerSettings: executableLinkerSettings
         ),
         // bench/verdicts' synthetic rows: the gate's judging code over distributions with known noise.
         .executableTarget(
