@@ -132,9 +132,11 @@ enum WebhookTransport {
                 if output.count > 1 << 20 { kill(pid, SIGKILL); killed = true; break reading }
             }
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        live.reaped(pid)
+        // Waited for without reaping, then reaped under the lock `stopAll` takes: its kill can
+        // never reach a PID the kernel has already handed to another process.
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        let status = live.reap(pid)
         if killed {
             return .failure(.init("the webhook sender did not finish within \(Units.format(seconds, .duration)): stopped"))
         }
@@ -168,8 +170,14 @@ private final class LiveSenders: @unchecked Sendable {   // every field under `l
         return started.rc
     }
 
-    /// After waitpid: the PID may be reused from now on, so it must not be killed any more.
-    func reaped(_ pid: pid_t) { lock.lock(); pids.remove(pid); lock.unlock() }
+    /// Reaps an exited sender (its wait status) and forgets its PID, in one step under the lock.
+    func reap(_ pid: pid_t) -> Int32 {
+        lock.lock(); defer { lock.unlock() }
+        pids.remove(pid)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return status
+    }
 
     func stopAll() {
         lock.lock(); defer { lock.unlock() }
