@@ -22,8 +22,8 @@ int64_t cspawn_now_ns(void) {
 
 int cspawn_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
-/* Descriptors cleanroom had open without O_CLOEXEC (the signal pipe's write end) must not keep a
- * reader of cleanroom's pipes waiting for the helper. */
+/* For a helper cleanroom starts: descriptors cleanroom inherited without O_CLOEXEC (its caller's
+ * pipes, say) must not keep their readers waiting for the helper. */
 int cspawn_close_inherited(void) { return cs_close_from_3(0, 0); }
 
 int cspawn_die_with_parent(void) { return prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); }

@@ -171,11 +171,6 @@ enum WebhookDelivery {
         return Int(why.dropFirst(5).prefix(3))
     }
 
-    static func formatSeconds(_ t: Double) -> String {
-        let tenths = Int((t * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10) s"
-    }
-
     static func sleepSeconds(_ t: Double) {
         var ts = timespec(tv_sec: Int(t), tv_nsec: Int((t - Double(Int(t))) * 1e9))
         var left = timespec()

@@ -32,9 +32,7 @@ enum WebhookTransport {
 
     /// The sender beside this process's real executable; nil if there is none.
     static func senderPath() -> String? {
-        guard let exe = realpath("/proc/self/exe", nil) else { return nil }
-        defer { free(exe) }
-        return senderPath(besideExecutable: String(cString: exe))
+        SysFS.realPathIfExists("/proc/self/exe").flatMap { senderPath(besideExecutable: $0) }
     }
 
     /// `PREFIX/libexec/cleanroom/cleanroom-webhook` for `PREFIX/bin/cleanroom`, else one in the
@@ -42,12 +40,7 @@ enum WebhookTransport {
     static func senderPath(besideExecutable exe: String) -> String? {
         guard let slash = exe.utf8.lastIndex(of: UInt8(ascii: "/")) else { return nil }
         let dir = String(exe[..<slash])
-        return [dir + "/../libexec/cleanroom/" + senderName, dir + "/" + senderName].first { isExecutableFile($0) }
-    }
-
-    static func isExecutableFile(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
+        return [dir + "/../libexec/cleanroom/" + senderName, dir + "/" + senderName].first { SysFS.isExecutableFile($0) }
     }
 
     /// `sender`: the helper to run (nil: none was found).

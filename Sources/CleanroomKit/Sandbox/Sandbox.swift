@@ -158,10 +158,7 @@ public final class Sandbox {
         for dir in path.split(separator: ":", omittingEmptySubsequences: false) {
             let d = dir.isEmpty ? cwd : (dir.hasPrefix("/") ? String(dir) : cwd + "/" + dir)
             let candidate = d + "/" + name
-            var st = stat()
-            if stat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, access(candidate, X_OK) == 0 {
-                return candidate
-            }
+            if SysFS.isExecutableFile(candidate) { return candidate }
         }
         return nil
     }

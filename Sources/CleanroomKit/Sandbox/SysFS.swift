@@ -85,6 +85,12 @@ enum SysFS {
         return String(cString: r)
     }
 
+    /// A regular file this process may execute (what execvp would run; a directory with the x bit is not one).
+    static func isExecutableFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

@@ -21,6 +21,11 @@ final class WebhookSenderTests: XCTestCase {
         super.tearDown()
     }
 
+    /// The real sender, built beside the `cleanroom` the end-to-end tests run.
+    static var builtSender: String {
+        URL(fileURLWithPath: E2E.binary).deletingLastPathComponent().appendingPathComponent("cleanroom-webhook").path
+    }
+
     func request(budget: Double = 10) -> WebhookRequest {
         WebhookRequest(url: "https://hooks.example.com/services/T000/B000/very-secret-token", display: "hooks.example.com",
                        format: "json", headers: ["Content-Type": "application/json"], body: Data("{\"a\":1}".utf8),
@@ -91,7 +96,7 @@ final class WebhookSenderTests: XCTestCase {
     /// The real sender given what is not a request: exit 2, and not a word on stdout or stderr
     /// (whatever it said could only be about what it was handed).
     func testTheSenderRefusesWhatIsNotARequestSilently() throws {
-        let sender = URL(fileURLWithPath: E2E.binary).deletingLastPathComponent().appendingPathComponent("cleanroom-webhook").path
+        let sender = Self.builtSender
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: sender), "build cleanroom-webhook first")
         for input in ["", "not json", "{\"url\": \"https://hooks.example.com/x\"}", String(repeating: "x", count: 17 << 20)] {
             let file = dir + "/input"
@@ -125,7 +130,7 @@ final class WebhookSenderTests: XCTestCase {
     /// async-http-client, swift-crypto or BoringSSL (their names would be in its symbols and
     /// its reflection metadata), and the sender does.
     func testTheCleanroomBinaryHoldsNoHTTPStackAndTheSenderDoes() throws {
-        let sender = URL(fileURLWithPath: E2E.binary).deletingLastPathComponent().appendingPathComponent("cleanroom-webhook").path
+        let sender = Self.builtSender
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: E2E.binary), "build the cleanroom executable first")
         func holds(_ binary: String) throws -> [String] {
             try ["AsyncHTTPClient", "NIOPosix", "CCryptoBoringSSL", "NIOSSL"].filter { name in
