@@ -35,6 +35,7 @@ struct Cleanroom: ParsableCommand {
 // an EPIPE we handle, not a SIGPIPE that kills cleanroom before it removes its cgroups and writes
 // the partial report. Spawned children get every signal back to SIG_DFL before execve (CSpawn).
 signal(SIGPIPE, SIG_IGN)
+StandardStreams.holdClosedDescriptors()
 
 // `cleanroom --version` alone needs none of the command tree. ArgumentParser's reflection over the
 // commands does its first protocol-conformance lookups, each a scan of every conformance record in

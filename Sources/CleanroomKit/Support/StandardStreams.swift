@@ -23,6 +23,21 @@ public struct StandardStreamError: Error, CustomStringConvertible {
 }
 
 public enum StandardStreams {
+    /// Puts a placeholder on each of descriptors 0, 1 and 2 that cleanroom was started without
+    /// (`cleanroom exec --json … >&-`): else the first file cleanroom opens takes the number, and
+    /// the report meant for stdout goes into it (a scratch file, a pipe: seen as exit 0 with the
+    /// JSON lost). /dev/null opened the wrong way round, so the stream stays unusable as it was:
+    /// a write to 1 or 2 (read-only) and a read of 0 (write-only) fail with EBADF, as on a closed
+    /// descriptor, and say so. Call first thing, before any thread starts.
+    public static func holdClosedDescriptors() {
+        for fd: Int32 in 0...2 {
+            var st = stat()
+            guard fstat(fd, &st) != 0, errno == EBADF else { continue }
+            // The lowest free number is `fd`: the ones below it are open by now.
+            _ = open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY) | O_CLOEXEC)
+        }
+    }
+
     public static func write(_ bytes: some Collection<UInt8>, fd: Int32 = 1) throws {
         try Array(bytes).withUnsafeBytes { try write(buffer: $0, fd: fd) }
     }

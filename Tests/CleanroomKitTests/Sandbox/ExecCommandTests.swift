@@ -99,6 +99,32 @@ final class ExecCommandTests: XCTestCase {
         XCTAssertEqual(obj?["degraded"] as? [String], [])
     }
 
+    /// Started with standard output closed, cleanroom holds descriptor 1 with a read-only
+    /// placeholder for its whole life: no file it opens can take the number and receive the
+    /// report meant for stdout (this test once saw `exec --json … >&-` exit 0, its JSON written
+    /// into whatever had taken descriptor 1).
+    func testAClosedStandardOutputKeepsItsNumberForTheWholeRun() throws {
+        let dir = SandboxTest.scratch()
+        let sh = Process()
+        sh.executableURL = URL(fileURLWithPath: "/bin/sh")
+        sh.arguments = ["-c", "exec \"$0\" exec --filesystem host -- sh -c 'touch started; sleep 30' >&-", binary]
+        sh.currentDirectoryURL = URL(fileURLWithPath: dir)
+        sh.standardError = FileHandle.nullDevice
+        try sh.run()
+        // The event: the workload runs, so cleanroom has made its groups, pipes and sampler.
+        while !FileManager.default.fileExists(atPath: dir + "/started"), sh.isRunning { usleep(20_000) }
+        XCTAssertTrue(sh.isRunning, "cleanroom ended before its workload started")
+        let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(sh.processIdentifier)/fd/1")) ?? "none"
+        let flags = (try? String(contentsOfFile: "/proc/\(sh.processIdentifier)/fdinfo/1", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("flags:") }
+            .flatMap { Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces), radix: 8) }
+        kill(sh.processIdentifier, SIGTERM)
+        sh.waitUntilExit()
+        XCTAssertEqual(target, "/dev/null")
+        XCTAssertEqual(flags.map { Int32($0) & O_ACCMODE }, O_RDONLY, "descriptor 1 is writable")
+        SandboxTest.assertNothingLeft()
+    }
+
     /// The reader of cleanroom's standard output gone (`cleanroom exec --json … | head -0`) or
     /// the descriptor closed: a named output error and exit 3, never a trap (Foundation's
     /// FileHandle.write traps on EPIPE/EBADF: this exited 132 with SIGILL).
