@@ -138,6 +138,8 @@ int cspawn_sc_export(void *ctx, void **filter, unsigned short *len) {
     return 0;
 }
 
+int cspawn_sc_tree(void *ctx) { return lib.attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2); }
+
 void cspawn_sc_free(void *ctx) { lib.release(ctx); }
 
 int cspawn_sc_nr(const char *name) { return cspawn_sc_available() ? lib.resolve_name(name) : __NR_SCMP_ERROR; }

@@ -143,7 +143,15 @@ public enum SeccompPolicy {
 
     /// ERRNO actions become NOTIFY (when available) so that the parent counts them and answers
     /// with the same errno; everything else goes to libseccomp as is.
-    static func compile(defaultAction: (Int32, Int32), rules: [Rule], notify: Bool, allowsSpawn: Bool = false) throws -> SeccompProgram {
+    ///
+    /// `tree`: libseccomp's binary-tree layout (`cspawn_sc_tree`) once there are 8 rules or more,
+    /// as runc does. Loading a filter costs the kernel one run of it per syscall number (its
+    /// action cache), so the default policy's 62-instruction chain took 0.2–0.27 ms of every
+    /// run's critical path; the tree decides any number in a handful of comparisons
+    /// (docs/BENCHMARKS.md, "Loading the seccomp filter"). The decisions are the same
+    /// (`SeccompTreeTests`); false only for tests that compare the two.
+    static func compile(defaultAction: (Int32, Int32), rules: [Rule], notify: Bool, allowsSpawn: Bool = false,
+                        tree: Bool = true) throws -> SeccompProgram {
         func mapped(_ action: Int32, _ data: Int32) -> (Int32, Int32) {
             (notify && action == CSPAWN_ACT_ERRNO) ? (CSPAWN_ACT_NOTIFY, 0) : (action, data)
         }
@@ -174,6 +182,8 @@ public enum SeccompPolicy {
         if defaultAction.0 != CSPAWN_ACT_ALLOW {
             for name in childNeeds where !named.contains(name) { _ = cspawn_sc_rule(ctx, CSPAWN_ACT_ALLOW, 0, name, 0, nil) }
         }
+        // A libseccomp too old for the tree keeps the chain: slower to load, the same filter.
+        if tree && named.count >= 8 { _ = cspawn_sc_tree(ctx) }
         var filter: UnsafeMutableRawPointer?
         var len: UInt16 = 0
         let r = cspawn_sc_export(ctx, &filter, &len)
