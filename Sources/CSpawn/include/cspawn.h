@@ -154,7 +154,7 @@ struct cspawn_service {
     char *const *argv;
     char *const *envp;
     const char *cwd;               /* inside the run's mount namespace */
-    const int *ns_fds;             /* open /proc/<init>/ns/* files, in setns order (user first) */
+    const int *ns_fds;             /* open /proc/<init>/ns/ files, in setns order (user first) */
     const int *ns_types;           /* the CLONE_NEW* flag of each */
     int nns;
     const int *cgroup_fds;         /* cgroup.procs files of the service's groups, opened O_WRONLY in the
@@ -228,7 +228,7 @@ char *cspawn_sc_name(int nr);
 /* 1 when the kernel and libseccomp support user notification. */
 int cspawn_sc_notify_supported(void);
 
-/* Receives one notification: 0 with *id/*nr set, or -errno (-ENOENT: the caller died). */
+/* Receives one notification: 0 with *id and *nr set, or -errno (-ENOENT: the caller died). */
 int cspawn_notify_receive(int fd, uint64_t *id, int *nr);
 /* Answers it with -err (err > 0) or lets it proceed (err == 0 is not used). */
 int cspawn_notify_respond(int fd, uint64_t id, int err);
