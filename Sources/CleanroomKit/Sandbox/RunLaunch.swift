@@ -38,13 +38,9 @@ extension Sandbox {
             return try refused("command not found: \(req.command[0]) (searched PATH=\(searchPath))")
         }
         SpawnTrace.mark("output dir, env, PATH lookup")
-        let program = try Self.seccomp(req.settings.seccomp, notify: host.seccompNotify)
         if !req.services.isEmpty && !host.canUseNamespaces {
             return try refused("services need the run's own namespaces, which this host cannot create")
         }
-        // Services get the same policy without a listener: their denials are refused, not counted.
-        let serviceProgram = req.services.isEmpty ? nil : try Self.seccomp(req.settings.seccomp, notify: false)
-        SpawnTrace.mark("seccomp compiled")
 
         // Made ahead while the run before this one ended (GroupPool), or now.
         let runID: String, groups: RunGroups
@@ -56,6 +52,19 @@ extension Sandbox {
             groups = try Self.makeGroups(backend, request: req, runID: runID)
             SpawnTrace.mark("cgroups created with limits")
         }
+        // The filter after the groups: in a process's first run (all of `exec`) it is being compiled
+        // on another thread (SandboxPrewarm), and the groups' mkdirs and limit writes overlap that
+        // instead of waiting behind it. A policy that cannot be compiled removes the groups again.
+        let program: SeccompProgram?, serviceProgram: SeccompProgram?
+        do {
+            program = try Self.seccomp(req.settings.seccomp, notify: host.seccompNotify)
+            // Services get the same policy without a listener: their denials are refused, not counted.
+            serviceProgram = req.services.isEmpty ? nil : try Self.seccomp(req.settings.seccomp, notify: false)
+        } catch {
+            _ = groups.remove(backend)
+            throw error
+        }
+        SpawnTrace.mark("seccomp compiled")
         degraded = Sandbox.unique(degraded + groups.workload.degraded
             + zip(req.services, groups.services).flatMap { s, g in g.degraded.map { "service \"\(s.name)\": " + $0 } })
         if req.strict && !degraded.isEmpty {

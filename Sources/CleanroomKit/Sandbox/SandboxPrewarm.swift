@@ -21,8 +21,10 @@ public enum SandboxPrewarm {
         let netns = network == .none && Sandbox.joinsMadeNetns(isRoot: geteuid() == 0) && NetnsPool.claim()
         lock.lock(); begun += netns ? 2 : 1; lock.unlock()
         // The disks to count (v1) go to the namespace's thread when there is one: it is done long
-        // before the probe, and the run needs the disks, the filter and the probe all before its
-        // cgroups, so the longer chain (probe, leftovers, filter) sets when the run can start.
+        // before the probe. The run's cgroups need the probe and the disks; its clone needs the
+        // filter too, which the run waits for only after making its cgroups (RunLaunch), so the
+        // mkdirs overlap the filter's compile instead of queueing behind the longer chain (probe,
+        // leftovers, filter).
         if netns {
             Thread.detachNewThread {
                 defer { done.signal() }
