@@ -70,6 +70,8 @@ public final class Sandbox {
     nonisolated(unsafe) static var generation = 0
 
     static let sweepLock = NSLock()
+    /// The background sweep (`sweepOnce`) while it runs.
+    static let sweeping = DispatchGroup()
 
     /// The `cleanroom` parents of every cgroup backend this process probed (SandboxHost makes them
     /// and registers them here), removed (when empty) as it exits.
@@ -91,6 +93,10 @@ public final class Sandbox {
 
     /// Removes this process's empty `cleanroom` parents now (at exit; tests call it directly).
     static func removeParentsNow() {
+        // A sweep begun by this process finishes first (bounded): a short command such as `exec`
+        // could otherwise exit while its background sweep had removed only part of a dead
+        // cleanroom's groups.
+        _ = sweeping.wait(timeout: .now() + 5)
         GroupPool.drain()
         registryLock.lock(); let parents = parentsAtExit; registryLock.unlock()
         for p in parents { _ = rmdir(p) }
@@ -108,7 +114,9 @@ public final class Sandbox {
         guard first else { return }
         nonisolated(unsafe) let backend = host.backend   // the sweep only touches dead owners' groups
         guard backend.hasLeftovers() else { return }
+        sweeping.enter()
         Thread.detachNewThread {
+            defer { sweeping.leave() }
             sweepLock.lock(); defer { sweepLock.unlock() }
             _ = backend.sweepLeftovers()
         }

@@ -31,13 +31,19 @@ public enum SandboxPrewarm {
                 NetnsPool.make()
                 SpawnTrace.mark("prewarm: network namespace made")
                 listDisks(cwd: cwd)
+                // The leftover scan here too: the run does not wait for it (whoever comes first
+                // scans, `Sandbox.sweepOnce`), and behind the probe it delayed the filter.
+                Sandbox.sweepOnce(SandboxHost.current)
+                SpawnTrace.mark("prewarm: leftovers checked")
             }
         }
         Thread.detachNewThread {
             defer { done.signal() }
             let host = SandboxHost.current
-            Sandbox.sweepOnce(host)
-            SpawnTrace.mark("prewarm: leftovers checked")
+            if !netns {
+                Sandbox.sweepOnce(host)
+                SpawnTrace.mark("prewarm: leftovers checked")
+            }
             if let seccomp { _ = try? SeccompPolicy.program(for: seccomp, notify: host.seccompNotify) }
             SpawnTrace.mark("prewarm: filter compiled")
             if !netns { listDisks(cwd: cwd) }

@@ -303,4 +303,26 @@ final class ExecScratchTests: XCTestCase {
         Sandbox.sweepLeftovers()
         SandboxTest.assertNothingLeft(marker: marker)
     }
+
+    /// A dead cleanroom's cgroups (an owner PID that cannot exist) are removed by the next `exec`,
+    /// whose leftover scan runs on a prewarm thread beside the probe and the filter; a live owner's
+    /// group stays. Every hierarchy of this host.
+    func testTheNextExecRemovesADeadOwnersCgroups() throws {
+        let backend = SandboxHost.current.backend
+        guard !backend.parents.isEmpty else { throw XCTSkip("no cgroups on this host") }
+        let dead = "cr-4194303-1-7"
+        defer { for p in backend.parents { _ = rmdir(p + "/" + dead) } }   // when the test fails
+        for p in backend.parents {
+            try SysFS.mkdir(p)
+            try SysFS.mkdir(p + "/" + dead)
+        }
+        let mine = try backend.create(name: RunID.next(), limits: Limits(), device: nil)
+        defer { _ = backend.remove(mine) }
+        let r = try exec(["--", "true"])
+        XCTAssertEqual(r.code, 0, r.err)
+        for p in backend.parents {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: p + "/" + dead), "\(p)/\(dead) left after the exec")
+        }
+        for d in mine.directories { XCTAssertTrue(FileManager.default.fileExists(atPath: d), "a live owner's group stays: \(d)") }
+    }
 }
