@@ -52,25 +52,20 @@ extension Sandbox {
             groups = try Self.makeGroups(backend, request: req, runID: runID)
             SpawnTrace.mark("cgroups created with limits")
         }
+        // Until the run's process exists, whatever ends this run early (a policy that cannot be
+        // compiled, --strict, a failed spawn) removes its groups; from then on `complete` does.
+        var spawned = false
+        defer { if !spawned { _ = groups.remove(backend) } }
         // The filter after the groups: in a process's first run (all of `exec`) it is being compiled
         // on another thread (SandboxPrewarm), and the groups' mkdirs and limit writes overlap that
-        // instead of waiting behind it. A policy that cannot be compiled removes the groups again.
-        let program: SeccompProgram?, serviceProgram: SeccompProgram?
-        do {
-            program = try Self.seccomp(req.settings.seccomp, notify: host.seccompNotify)
-            // Services get the same policy without a listener: their denials are refused, not counted.
-            serviceProgram = req.services.isEmpty ? nil : try Self.seccomp(req.settings.seccomp, notify: false)
-        } catch {
-            _ = groups.remove(backend)
-            throw error
-        }
+        // instead of waiting behind it.
+        let program = try Self.seccomp(req.settings.seccomp, notify: host.seccompNotify)
+        // Services get the same policy without a listener: their denials are refused, not counted.
+        let serviceProgram = req.services.isEmpty ? nil : try Self.seccomp(req.settings.seccomp, notify: false)
         SpawnTrace.mark("seccomp compiled")
         degraded = Sandbox.unique(degraded + groups.workload.degraded
             + zip(req.services, groups.services).flatMap { s, g in g.degraded.map { "service \"\(s.name)\": " + $0 } })
-        if req.strict && !degraded.isEmpty {
-            _ = groups.remove(backend)
-            throw SandboxError.notEnforced(degraded)
-        }
+        if req.strict && !degraded.isEmpty { throw SandboxError.notEnforced(degraded) }
 
         observer?.prepare(groups.workload.paths)
         let plan = SpawnPlan(exe: exe, argv: req.command, env: env, cwd: req.cwd, namespaces: namespaces,
@@ -83,13 +78,8 @@ extension Sandbox {
         // The run's network namespace, made ahead on another thread (NetnsPool); -1: the clone makes it.
         var netnsFD = joinsMadeNetns ? NetnsPool.take() : -1
         pipes.own(netnsFD)
-        let pid: pid_t, pidfd: Int32
-        do {
-            (pid, pidfd) = try spawn(plan, groups.workload, pipes: pipes, metricsPath: metricsPath, netnsFD: netnsFD)
-        } catch {
-            _ = groups.remove(backend)
-            throw error
-        }
+        let (pid, pidfd) = try spawn(plan, groups.workload, pipes: pipes, metricsPath: metricsPath, netnsFD: netnsFD)
+        spawned = true
         (backend as? NoCgroupBackend)?.setRoot(pid, for: runID)
         register(pid: pid, group: groups.workload)
         // Before the gate: past it the init is non-dumpable (Protections), and its ns files are

@@ -33,21 +33,22 @@ public enum SandboxPrewarm {
                 listDisks(cwd: cwd)
                 // The leftover scan here too: the run does not wait for it (whoever comes first
                 // scans, `Sandbox.sweepOnce`), and behind the probe it delayed the filter.
-                Sandbox.sweepOnce(SandboxHost.current)
-                SpawnTrace.mark("prewarm: leftovers checked")
+                scanLeftovers()
             }
         }
         Thread.detachNewThread {
             defer { done.signal() }
             let host = SandboxHost.current
-            if !netns {
-                Sandbox.sweepOnce(host)
-                SpawnTrace.mark("prewarm: leftovers checked")
-            }
+            if !netns { scanLeftovers() }
             if let seccomp { _ = try? SeccompPolicy.program(for: seccomp, notify: host.seccompNotify) }
             SpawnTrace.mark("prewarm: filter compiled")
             if !netns { listDisks(cwd: cwd) }
         }
+    }
+
+    private static func scanLeftovers() {
+        Sandbox.sweepOnce(SandboxHost.current)
+        SpawnTrace.mark("prewarm: leftovers checked")
     }
 
     /// v1 blkio's rules need every writable disk (`RunLaunch.makeGroups`); kept per process.
