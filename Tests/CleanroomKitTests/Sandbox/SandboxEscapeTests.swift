@@ -112,7 +112,7 @@ final class SandboxEscapeTests: XCTestCase {
         }
     }
 
-    /// Kernel tunables read-only and Docker's masked files empty, in every filesystem mode.
+    /// Kernel tunables read-only and Docker's masked files and directories empty, in every filesystem mode.
     func testProcTunablesAreReadOnlyAndKernelFilesMasked() throws {
         for mode in Self.modes {
             let (r, out) = try run("""
@@ -126,6 +126,13 @@ final class SandboxEscapeTests: XCTestCase {
                 for p in /proc/keys /proc/timer_list /proc/kcore /proc/sched_debug; do
                   [ -e $p ] || continue
                   [ "$(head -c 64 $p 2>/dev/null | wc -c)" = 0 ] || echo "$p readable"
+                done
+                for p in /proc/acpi /proc/scsi /proc/asound /sys/firmware; do
+                  [ -e $p ] || continue
+                  [ -d $p ] || echo "$p not a directory"
+                  [ -z "$(ls -A $p 2>/dev/null)" ] || echo "$p listed"
+                  # Empty on some hosts anyway (/proc/acpi here): the mask itself must be there.
+                  awk -v p=$p '$5 == p { print $9 }' /proc/self/mountinfo | grep -qx tmpfs || echo "$p not masked"
                 done
                 echo checked
                 """, mode)
