@@ -68,8 +68,10 @@ public final class CgroupV1Backend: CgroupBackend {
         var dirToPath: [String: String] = [:]
         var made: [String] = []
         do {
+            // The run's group straight away: SysFS.mkdir makes the `cleanroom` parent only when
+            // it is missing (ENOENT). An mkdir of the parent before each run's answered EEXIST
+            // after a path walk and the hierarchy directory's lock: seven a run on a hybrid host.
             for h in distinctHierarchies {
-                try SysFS.mkdir(h + "/cleanroom")
                 let dir = h + "/cleanroom/" + name
                 try SysFS.mkdir(dir)
                 made.append(dir)
@@ -107,7 +109,6 @@ public final class CgroupV1Backend: CgroupBackend {
             }
             var unified: String?
             if let u = unifiedMount {
-                try SysFS.mkdir(u + "/cleanroom")
                 let dir = u + "/cleanroom/" + name
                 try SysFS.mkdir(dir)
                 made.append(dir)
