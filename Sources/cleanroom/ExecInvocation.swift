@@ -61,6 +61,9 @@ struct ExecInvocation {
             throw ExitCode(ExitStatus.usage)
         }
         if !defaults { SandboxPrewarm.begin(seccomp: workload.sandbox.seccomp, cwd: workload.cwd, network: workload.sandbox.network) }
+        // The groups depend on the limits and the working directory alone, not on the scratch
+        // directory made below.
+        SandboxPrewarm.makeGroupsAhead(for: SandboxRequest(workload: workload, outputDirectory: ""))
         SpawnTrace.mark("exec: plan built")
         // Handlers first: a signal from here on tears the run down and still reaches `leave`.
         SignalTeardown.install()

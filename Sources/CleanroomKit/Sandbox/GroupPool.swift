@@ -66,6 +66,11 @@ enum GroupPool {
         state.unlock()
     }
 
+    /// Gives a claim up without making anything (no cgroups here to make a set in).
+    static func release() {
+        state.lock(); making = false; state.broadcast(); state.unlock()
+    }
+
     /// The set made ahead for `key` (waiting for one being made), or nil: none, or one made for
     /// another request, which is removed now.
     static func take(_ key: Key) -> (runID: String, groups: RunGroups)? {

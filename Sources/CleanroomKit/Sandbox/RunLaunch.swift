@@ -42,8 +42,10 @@ extension Sandbox {
             return try refused("services need the run's own namespaces, which this host cannot create")
         }
 
-        // Made ahead while the run before this one ended (GroupPool), or now.
+        // Made ahead while the run before this one ended (GroupPool), or by `exec`'s prewarm
+        // thread (SandboxPrewarm.makeGroupsAhead), or now.
         let runID: String, groups: RunGroups
+        SandboxPrewarm.stopGroupsAhead()
         if let key = GroupPool.key(for: req, backend: backend), let made = GroupPool.take(key) {
             (runID, groups) = made
             SpawnTrace.mark("cgroups made ahead taken")

@@ -19,7 +19,7 @@ public enum SandboxPrewarm {
         // thread, having read its flags, sat idle (`CLEANROOM_TRACE_SPAWN`, docs/BENCHMARKS.md).
         // Whether a run joins a made namespace is `Sandbox.joinsMadeNetns`, which is root alone.
         let netns = network == .none && Sandbox.joinsMadeNetns(isRoot: geteuid() == 0) && NetnsPool.claim()
-        lock.lock(); begun += netns ? 2 : 1; lock.unlock()
+        lock.lock(); begun += netns ? 2 : 1; groupsStep = .ahead; lock.unlock()
         // The disks to count (v1) go to the namespace's thread when there is one: it is done long
         // before the probe. The run's cgroups need the probe and the disks; its clone needs the
         // filter too, which the run waits for only after making its cgroups (RunLaunch), so the
@@ -43,7 +43,43 @@ public enum SandboxPrewarm {
             if let seccomp { _ = try? SeccompPolicy.program(for: seccomp, notify: host.seccompNotify) }
             SpawnTrace.mark("prewarm: filter compiled")
             if !netns { listDisks(cwd: cwd) }
+            lock.lock()
+            var request: SandboxRequest?
+            if groupsStep == .ahead, let r = groupsFor, GroupPool.claim() { request = r }
+            groupsStep = .passed
+            groupsFor = nil
+            lock.unlock()
+            if let request { makeGroups(request, backend: host.backend) }
         }
+    }
+
+    /// The run's cgroups, made on the probe's thread once its filter is compiled, for the request
+    /// the command has built by then (`exec`, right after reading its flags), when the run has not
+    /// begun making them itself. A run still busy with its scratch directory and output set-up
+    /// would otherwise make them later on its own critical path (0.3–0.4 ms of mkdirs and limit
+    /// writes on a hybrid host) while this thread sat done; a run that gets there first makes its
+    /// own beside the filter's compile, as before (`stopGroupsAhead`). The run takes them through
+    /// `GroupPool` as a `run` command's next run does (only if its request asks for the same;
+    /// otherwise they are removed); a set nobody takes goes at exit (`GroupPool.drain`, in
+    /// `Sandbox.removeParentsNow`). Before `begin` the request waits for its thread; once that
+    /// thread has passed the step, or a run has begun making its own, nothing is made for it.
+    public static func makeGroupsAhead(for request: SandboxRequest) {
+        lock.lock(); defer { lock.unlock() }
+        groupsFor = request
+    }
+
+    /// A run about to make its groups: if the probe's thread has not begun making them, it no
+    /// longer will; if it has (the pool's claim is held), the run waits for them in `GroupPool.take`.
+    static func stopGroupsAhead() {
+        lock.lock(); defer { lock.unlock() }
+        groupsFor = nil
+        if groupsStep == .ahead { groupsStep = .passed }
+    }
+
+    private static func makeGroups(_ request: SandboxRequest, backend: CgroupBackend) {
+        guard let key = GroupPool.key(for: request, backend: backend) else { GroupPool.release(); return }
+        GroupPool.make(key, for: request, backend: backend)
+        SpawnTrace.mark("prewarm: cgroups made")
     }
 
     private static func scanLeftovers() {
@@ -69,4 +105,9 @@ public enum SandboxPrewarm {
     private static let lock = NSLock()
     private static let done = DispatchSemaphore(value: 0)
     nonisolated(unsafe) private static var begun = 0
+
+    private enum GroupsStep { case notBegun, ahead, passed }
+    /// Whether the probe's thread will still look for `groupsFor` (under `lock`).
+    nonisolated(unsafe) private static var groupsStep = GroupsStep.notBegun
+    nonisolated(unsafe) private static var groupsFor: SandboxRequest?
 }

@@ -63,6 +63,41 @@ final class GroupPoolTests: XCTestCase {
         XCTAssertEqual(SandboxTest.leftoverCgroups(), [], "SIGINT's teardown leaves none made ahead")
     }
 
+    /// `exec`: the prewarm's thread makes the run's groups once its filter is compiled (the
+    /// request published first, as exec does once its flags are read), and the run takes them.
+    func testTheGroupsTheExecPrewarmMadeAreTheRunsOwn() throws {
+        let cwd = SandboxTest.scratch()
+        let req = SandboxTest.request(["/bin/sh", "-c", "echo ran"], cwd: cwd, limits: Limits(pids: 40))
+        let takenBefore = GroupPool.taken
+        SandboxPrewarm.makeGroupsAhead(for: req)
+        SandboxPrewarm.begin(seccomp: nil, cwd: cwd, network: .host)
+        SandboxPrewarm.wait()
+        let ahead = SandboxTest.leftoverCgroups()
+        XCTAssertFalse(ahead.isEmpty, "made on the prewarm's thread")
+        let observer = CounterObserver()
+        let r = try Sandbox.run(req, observer: observer)
+        XCTAssertEqual(r.outcome, .ok, r.detail ?? SandboxTest.stderr(req))
+        XCTAssertEqual(SandboxTest.stdout(req), "ran\n")
+        XCTAssertEqual(GroupPool.taken - takenBefore, 1, "the run took the set made ahead")
+        XCTAssertTrue(ahead.allSatisfy { $0.hasSuffix("/" + (observer.start?.runID ?? "?")) }, "\(ahead) is the run's")
+        XCTAssertEqual(observer.pidsMax, "40", "with the run's own limits")
+    }
+
+    /// A run that asks for its groups before the prewarm's thread began making them makes its own,
+    /// and the thread then makes none.
+    func testARunThatAsksFirstMakesItsOwnAndThePrewarmNone() throws {
+        let cwd = SandboxTest.scratch()
+        let req = SandboxTest.request(["/bin/true"], cwd: cwd)
+        let takenBefore = GroupPool.taken
+        SandboxPrewarm.makeGroupsAhead(for: req)
+        SandboxPrewarm.stopGroupsAhead()   // what the run does before making its groups
+        SandboxPrewarm.begin(seccomp: nil, cwd: cwd, network: .host)
+        SandboxPrewarm.wait()
+        XCTAssertEqual(SandboxTest.leftoverCgroups(), [], "nothing made ahead")
+        XCTAssertEqual(try Sandbox.run(req).outcome, .ok)
+        XCTAssertEqual(GroupPool.taken - takenBefore, 0)
+    }
+
     func testASingleRunMakesNothingAhead() throws {
         let req = SandboxTest.request(["/bin/true"])
         XCTAssertFalse(req.runsFollow, "only a `run` command's executor asks for it")
