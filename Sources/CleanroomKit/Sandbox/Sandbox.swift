@@ -111,7 +111,9 @@ public final class Sandbox {
         let first = !swept
         swept = true
         registryLock.unlock()
-        guard first else { return }
+        // Parents this process's probe made itself cannot hold what a dead process left (exec: the
+        // last process removed them as it exited), so their readdirs are skipped.
+        guard first, host.parentsMayHoldLeftovers else { return }
         nonisolated(unsafe) let backend = host.backend   // the sweep only touches dead owners' groups
         guard backend.hasLeftovers() else { return }
         sweeping.enter()

@@ -19,6 +19,10 @@ public final class SandboxHost: @unchecked Sendable {
     /// Where the runs' cgroups live when that is worth saying but nothing is degraded (our own
     /// cgroup in a container, and whether cleanroom moved itself): for doctor, never host.degraded.
     public let backendInfo: String?
+    /// Whether the `cleanroom` parents may hold a dead process's groups: false only when the
+    /// probe made every one of them itself (v1), so that nothing can have been left in them before
+    /// this process began; the first run's leftover scan (`Sandbox.sweepOnce`) is then skipped.
+    let parentsMayHoldLeftovers: Bool
 
     nonisolated(unsafe) private static var cached: SandboxHost?
     private static let lock = NSLock()
@@ -87,14 +91,20 @@ public final class SandboxHost: @unchecked Sendable {
         // A read-only or foreign cgroupfs (containers) must degrade, not fail every run: try the
         // one write every run needs (the `cleanroom` parents, controllers enabled) now.
         var chosen: CgroupBackend = picked
+        var mayHoldLeftovers = true
         do {
             if let v2 = chosen as? CgroupV2Backend, !prepared { _ = try v2.prepareParent() }
-            if let v1 = chosen as? CgroupV1Backend { for p in v1.parents { try SysFS.mkdir(p) } }
+            if let v1 = chosen as? CgroupV1Backend {
+                var madeAll = true
+                for p in v1.parents where try !SysFS.mkdir(p) { madeAll = false }
+                mayHoldLeftovers = !madeAll
+            }
         } catch {
             chosen = NoCgroupBackend()
             note = "cgroups present but not usable here (\(error))"
         }
         self.backend = chosen
+        parentsMayHoldLeftovers = mayHoldLeftovers
         // The probe made the parents: they go when the process exits, whether or not it ran
         // anything (an `exec` whose command is refused, a `doctor` that stops early).
         if !(chosen is NoCgroupBackend) { Sandbox.removeParentsAtExit(chosen) }

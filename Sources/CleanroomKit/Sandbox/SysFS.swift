@@ -96,12 +96,14 @@ enum SysFS {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// mkdir; an existing directory is fine.
-    static func mkdir(_ path: String) throws(SystemFailure) {
+    /// mkdir; an existing directory is fine. Whether this call made it.
+    @discardableResult
+    static func mkdir(_ path: String) throws(SystemFailure) -> Bool {
         // ENOENT: the `cleanroom` parent was removed (by the last run of another cleanroom process,
         // see `Sandbox.removeParentsNow`) between our mkdir of it and of this child: make it again.
         for _ in 0..<5 {
-            if Glibc.mkdir(path, 0o755) == 0 || errno == EEXIST { return }
+            if Glibc.mkdir(path, 0o755) == 0 { return true }
+            if errno == EEXIST { return false }
             let e = errno
             guard e == ENOENT, let slash = path.lastIndex(of: "/"), slash != path.startIndex else {
                 throw SystemFailure("mkdir", path, errno: e)

@@ -40,6 +40,20 @@ final class CgroupParentCleanupTests: XCTestCase {
 /// On the real kernel: the parents stay while the process runs (runs after the first do not make
 /// them again), and go with the process.
 final class CgroupParentLifetimeTests: XCTestCase {
+    /// The first run's leftover scan is skipped only where it cannot find anything: when the
+    /// probe made every parent itself. Parents that were there already (another cleanroom's, or
+    /// a crashed one's with its groups: ExecScratchTests.testTheNextExecRemovesADeadOwnersCgroups)
+    /// are scanned.
+    func testTheProbeSaysWhetherItsParentsCanHoldLeftovers() throws {
+        guard SandboxTest.isRoot, SandboxHost.current.backend is CgroupV1Backend else { throw XCTSkip("needs root and v1 cgroups") }
+        for p in SandboxHost.current.backend.parents { try SysFS.mkdir(p) }
+        XCTAssertTrue(SandboxHost().parentsMayHoldLeftovers, "the parents were there before this probe")
+        Sandbox.removeParentsNow()   // nothing of ours is live: the parents are empty and go
+        for p in SandboxHost.current.backend.parents { XCTAssertFalse(FileManager.default.fileExists(atPath: p), p) }
+        XCTAssertFalse(SandboxHost().parentsMayHoldLeftovers, "every parent made by this probe")
+        SandboxTest.assertNothingLeft()
+    }
+
     func testParentsStayBetweenRunsAndGoWhenTheProcessExits() throws {
         guard SandboxTest.isRoot else { throw XCTSkip("needs root for real cgroups") }
         let host = SandboxHost.current
