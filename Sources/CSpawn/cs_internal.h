@@ -23,6 +23,7 @@ void cs_fail(const struct cspawn_config *c, const char *step, const char *detail
 void cs_mark(const struct cspawn_config *c, const char *step);
 /* 0 or -errno. */
 int cs_write_file(const char *path, const char *text);
+int cs_write_fd(int fd, const char *text);
 /* Every handler back to SIG_DFL and an empty signal mask: what the child inherited from a
  * thread of the parent must not reach the workload. 0 or -errno. */
 int cs_reset_signals(void);

@@ -69,9 +69,10 @@ static void cs_setup_common(const struct cspawn_config *c) {
                 struct rusage ru;
                 if (getrusage(RUSAGE_SELF, &ru) == 0) { cs_joined_utime = ru.ru_utime; cs_joined_stime = ru.ru_stime; }
             }
-            int r = cs_write_file(c->cgroup_procs[i], "0");
+            int r = i < c->ncgroup_join_fds ? cs_write_fd(c->cgroup_join_fds[i], "0") : cs_write_file(c->cgroup_procs[i], "0");
             if (r < 0) cs_fail(c, "join cgroup", c->cgroup_procs[i], -r);
         }
+        for (int i = 0; i < c->ncgroup_join_fds; i++) close(c->cgroup_join_fds[i]);
         cs_mark(c, "child: cgroups joined");
     }
     /* Entered once every group is joined: its root is the run's own group, so /proc/self/cgroup
@@ -271,10 +272,12 @@ int cs_child(const struct cspawn_config *cfg) {
     /* Other threads of the parent may be spawning runs at the same time: their pipes were
      * copied into us by clone. Drop everything that is not ours at once, or their EOFs would
      * wait for our exit. */
-    int keep[8], nkeep = 0;
+    int keep[8 + CSPAWN_MAX_CGROUPS], nkeep = 0;
     int mine[8] = { c->exec_pipe, c->status_pipe, c->stdout_fd, c->stderr_fd, c->notify_sock, c->gate_fd,
                     c->metrics_path ? c->metrics_fd : -1, c->netns_fd };
     for (int i = 0; i < 8; i++) if (mine[i] >= 3) keep[nkeep++] = mine[i];
+    if (c->ncgroup_join_fds > CSPAWN_MAX_CGROUPS) c->ncgroup_join_fds = 0;   /* by path then */
+    for (int i = 0; i < c->ncgroup_join_fds; i++) if (c->cgroup_join_fds[i] >= 3) keep[nkeep++] = c->cgroup_join_fds[i];
     cs_sort(keep, nkeep);
     int r = cs_close_from_3(keep, nkeep);
     if (r < 0) cs_fail(c, "close_range", "inherited descriptors", -r);

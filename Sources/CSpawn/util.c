@@ -74,6 +74,12 @@ void cs_mark(const struct cspawn_config *c, const char *step) {
     cs_write_all(c->exec_pipe, &m, sizeof m);
 }
 
+int cs_write_fd(int fd, const char *text) {
+    ssize_t n;
+    do { n = write(fd, text, cs_strlen(text)); } while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : 0;
+}
+
 int cs_write_file(const char *path, const char *text) {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return -errno;

@@ -79,6 +79,10 @@ struct cspawn_config {
     const char *const *cgroup_procs; /* NULL-terminated files the child writes "0" to, first thing:
                                       v1 `tasks` (moves the calling thread: no RCU grace period
                                       since 6.1), cgroup2 `cgroup.procs` without CLONE_INTO_CGROUP */
+    const int *cgroup_join_fds;    /* the first ncgroup_join_fds files of cgroup_procs, opened O_WRONLY
+                                      by the parent when it made the groups (ahead, on another thread):
+                                      written instead of opened by path, and closed once joined */
+    int ncgroup_join_fds;
     int cgroup_fd;                 /* >= 0: clone3(CLONE_INTO_CGROUP) into this cgroup2 dir */
     int stdout_fd, stderr_fd;      /* become fd 1 and 2 */
     const char *metrics_path;      /* the custom-metrics file ($CLEANROOM_METRICS), made by the parent:

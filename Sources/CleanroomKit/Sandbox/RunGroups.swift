@@ -10,15 +10,18 @@ struct RunGroups {
     var parent: CgroupGroup?
     var workload: CgroupGroup
     var services: [CgroupGroup]
+    /// The workload group's join files, open (nil: the child opens them by path).
+    var joinFiles: JoinFiles?
 
     /// `limitedDevice`: the device holding cwd (disk rate limits); `devices`: every device whose
     /// I/O must be counted (v1 blkio needs a rule on each).
     static func make(_ backend: CgroupBackend, runID: String, limits: Limits, devices: [BlockDevice],
                      limitedDevice: BlockDevice?, services: [ServicePlan]) throws -> RunGroups {
         let device = limitedDevice
+        let v1 = backend is CgroupV1Backend
         guard !services.isEmpty else {
-            return RunGroups(parent: nil, workload: try backend.create(name: runID, limits: limits, device: device, counting: devices),
-                             services: [])
+            let w = try backend.create(name: runID, limits: limits, device: device, counting: devices)
+            return RunGroups(parent: nil, workload: w, services: [], joinFiles: JoinFiles(w.childJoinFiles(v1: v1)))
         }
         let parent = try backend.createParent(name: runID)
         var made: [CgroupGroup] = []
@@ -31,7 +34,8 @@ struct RunGroups {
                 // v1 I/O counting on.
                 made.append(try backend.create(name: runID + "/svc-" + s.name, limits: s.limits, device: nil, counting: devices))
             }
-            return RunGroups(parent: parent, workload: w, services: Array(made.dropFirst()))
+            return RunGroups(parent: parent, workload: w, services: Array(made.dropFirst()),
+                             joinFiles: JoinFiles(w.childJoinFiles(v1: v1)))
         } catch {
             for g in made.reversed() { _ = backend.remove(g) }
             _ = backend.remove(parent)
@@ -47,6 +51,41 @@ struct RunGroups {
         if let p = parent { failed += backend.remove(p) }
         return failed
     }
+}
+
+/// The files the child writes "0" to, to join the run's group (`CgroupGroup.childJoinFiles`),
+/// opened when the groups are made: for a `run` command's next run on the pool's thread, for
+/// `exec` on the prewarm's, ahead of the run, instead of by the child on the run's critical path
+/// (seven opens and closes of deep cgroupfs paths on a hybrid host). Opened in the host's mount
+/// namespace by root, as the child's own opens were. Closed when the last copy of the run's
+/// `RunGroups` goes: the child has its own copies by then.
+final class JoinFiles {
+    let paths: [String]
+    let fds: [Int32]
+
+    /// nil when there are none, or one cannot be opened (or only below 3, which the child keeps
+    /// for stdio): the child opens them by path then, and meets any error itself.
+    init?(_ paths: [String]) {
+        guard !paths.isEmpty else { return nil }
+        var fds: [Int32] = []
+        for p in paths {
+            let fd = open(p, O_WRONLY | O_CLOEXEC)
+            guard fd >= 3 else {
+                if fd >= 0 { close(fd) }
+                for f in fds { close(f) }
+                return nil
+            }
+            fds.append(fd)
+        }
+        self.paths = paths
+        self.fds = fds
+    }
+
+    deinit { for fd in fds { close(fd) } }
+
+    /// The descriptors of `joins` when it begins with these files (the child's join list, in
+    /// its order), else none.
+    func descriptors(for joins: [String]) -> [Int32] { joins.starts(with: paths) ? fds : [] }
 }
 
 extension CgroupGroup {

@@ -80,7 +80,7 @@ extension Sandbox {
         // The run's network namespace, made ahead on another thread (NetnsPool); -1: the clone makes it.
         var netnsFD = joinsMadeNetns ? NetnsPool.take() : -1
         pipes.own(netnsFD)
-        let (pid, pidfd) = try spawn(plan, groups.workload, pipes: pipes, metricsPath: metricsPath, netnsFD: netnsFD)
+        let (pid, pidfd) = try spawn(plan, groups.workload, joinFiles: groups.joinFiles, pipes: pipes, metricsPath: metricsPath, netnsFD: netnsFD)
         spawned = true
         (backend as? NoCgroupBackend)?.setRoot(pid, for: runID)
         register(pid: pid, group: groups.workload)
@@ -175,7 +175,8 @@ extension Sandbox {
     }
 
     /// Makes the pipes and clones the run's root (the init, or the workload without a PID namespace).
-    func spawn(_ plan: SpawnPlan, _ group: CgroupGroup, pipes: RunPipes, metricsPath: String?, netnsFD: Int32 = -1) throws -> (pid_t, Int32) {
+    func spawn(_ plan: SpawnPlan, _ group: CgroupGroup, joinFiles: JoinFiles? = nil, pipes: RunPipes, metricsPath: String?,
+               netnsFD: Int32 = -1) throws -> (pid_t, Int32) {
         pipes.stdout = try RunPipes.pipe()
         pipes.stderr = try RunPipes.pipe()
         pipes.exec = try RunPipes.pipe()
@@ -225,7 +226,8 @@ extension Sandbox {
         var result = cspawn_result(pid: -1, pidfd: -1)
         func start(_ joins: [String], _ cgroupFD: Int32) -> Int32 {
             let arena = CArena()
-            var cfg = plan.config(arena, pipes: pipes, metricsPath: metricsPath, metricsFD: metricsFD, joins: joins, cloneInto: cgroupFD,
+            var cfg = plan.config(arena, pipes: pipes, metricsPath: metricsPath, metricsFD: metricsFD, joins: joins,
+                                  joinFDs: joinFiles?.descriptors(for: joins) ?? [], cloneInto: cgroupFD,
                                   uidMap: uidMap, gidMap: gidMap, protections: protections, netnsFD: netnsFD)
             return cspawn_start(&cfg, &result)
         }

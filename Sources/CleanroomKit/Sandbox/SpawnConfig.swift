@@ -70,8 +70,8 @@ struct SpawnPlan {
     static let privateMountPoints = ["/tmp", "/dev/shm"]
 
     /// The C config for `cspawn_start`, its memory in `arena`.
-    func config(_ arena: CArena, pipes: RunPipes, metricsPath: String?, metricsFD: Int32 = -1, joins: [String], cloneInto: Int32,
-                uidMap: String?, gidMap: String?, protections: SpawnProtections, netnsFD: Int32 = -1) -> cspawn_config {
+    func config(_ arena: CArena, pipes: RunPipes, metricsPath: String?, metricsFD: Int32 = -1, joins: [String], joinFDs: [Int32] = [],
+                cloneInto: Int32, uidMap: String?, gidMap: String?, protections: SpawnProtections, netnsFD: Int32 = -1) -> cspawn_config {
         var cfg = cspawn_config()
         cfg.path = UnsafePointer(arena.string(exe))
         cfg.argv = UnsafePointer(arena.strings(argv))
@@ -85,6 +85,8 @@ struct SpawnPlan {
         cfg.loopback_up = 1
         cfg.hostname = UnsafePointer(arena.string(hostname))
         cfg.cgroup_procs = joins.isEmpty ? nil : UnsafePointer(arena.constStrings(joins))
+        cfg.cgroup_join_fds = joinFDs.isEmpty ? nil : UnsafePointer(arena.array(joinFDs))
+        cfg.ncgroup_join_fds = Int32(joinFDs.count)
         cfg.cgroup_fd = cloneInto
         cfg.stdout_fd = pipes.stdout.write
         cfg.stderr_fd = pipes.stderr.write
