@@ -66,8 +66,14 @@ let package = Package(
         // execve may touch the Swift runtime or malloc.
         .target(
             name: "CSpawn",
-            path: "Sources/CSpawn"
+            path: "Sources/CSpawn",
             // libseccomp is opened with dlopen at its first use (Sources/CSpawn/seccomp.c), not linked.
+            // libc's functions through the GOT, bound when the binary is loaded, not lazily at the
+            // first call: the functions only the run's child calls (mount, unshare, sethostname,
+            // setsid, sigwaitinfo, …) were looked up by the dynamic linker in every child again,
+            // since the parent never calls them and each child binds them in its own copy
+            // (docs/BENCHMARKS.md).
+            cSettings: [.unsafeFlags(["-fno-plt"])]
         ),
         // The pipeline: Config → Orchestrator → Sandbox → Sampler → Analysis → Reports → Alerts.
         .target(
