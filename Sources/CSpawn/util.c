@@ -207,8 +207,12 @@ int cs_cut_capabilities(uint64_t keep, int sets) {
     if (sets & CS_CAPS_EXEC) {
         for (int cap = 0; cap < 64; cap++) {
             if (keep & (1ULL << cap)) continue;
-            /* EINVAL: no such capability on this kernel (past CAP_LAST_CAP). */
-            if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) return -errno;
+            /* EINVAL: no such capability on this kernel, past CAP_LAST_CAP, and so none after it
+             * either (the kernel's test is cap <= CAP_LAST_CAP): ~23 calls a run less on 6.x. */
+            if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+                if (errno == EINVAL) break;
+                return -errno;
+            }
         }
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return -errno;
     }
