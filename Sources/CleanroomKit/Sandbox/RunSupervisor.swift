@@ -186,9 +186,13 @@ final class RunSupervisor {
         }
     }
 
+    /// Called once, when the init reports the workload's exit (before the init itself exits).
+    var onWorkloadEnded: (() -> Void)?
+
     func workloadEnded(status: Int32, at ns: Int64) {
         workloadStatus = status
         workloadExitNS = ns
+        if let f = onWorkloadEnded { onWorkloadEnded = nil; f() }
         if !services.isEmpty {
             // metrics_from prometheus (Adapters/): the "after" scrape, before the services are stopped.
             if shutdown.stopAt == nil, let scrape = request.metricsScrape {
