@@ -26,9 +26,8 @@ static void cs_svc_exec(const struct cspawn_service *s) {
     /* Its own cgroups first, before it can fork or allocate anything worth counting. The fds were
      * opened in the host's mount namespace: /sys may be read-only in the run's. */
     for (int i = 0; i < s->ncgroups; i++) {
-        ssize_t n;
-        do { n = write(s->cgroup_fds[i], "0", 1); } while (n < 0 && errno == EINTR);
-        if (n < 0) cs_svc_fail(s, "join cgroup", "service cgroup.procs", errno);
+        int r = cs_write_fd(s->cgroup_fds[i], "0");
+        if (r < 0) cs_svc_fail(s, "join cgroup", "service cgroup.procs", -r);
     }
     if (setsid() < 0) cs_svc_fail(s, "setsid", "", errno);
     if (s->cwd && chdir(s->cwd) < 0) cs_svc_fail(s, "chdir", s->cwd, errno);

@@ -83,8 +83,7 @@ int cs_write_fd(int fd, const char *text) {
 int cs_write_file(const char *path, const char *text) {
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return -errno;
-    ssize_t n = write(fd, text, cs_strlen(text));
-    int err = n < 0 ? -errno : 0;
+    int err = cs_write_fd(fd, text);
     close(fd);
     return err;
 }

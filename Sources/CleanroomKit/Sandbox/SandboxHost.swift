@@ -95,13 +95,16 @@ public final class SandboxHost: @unchecked Sendable {
         do {
             if let v2 = chosen as? CgroupV2Backend, !prepared { _ = try v2.prepareParent() }
             if let v1 = chosen as? CgroupV1Backend {
-                var madeAll = true
-                for p in v1.parents where try !SysFS.mkdir(p) { madeAll = false }
-                mayHoldLeftovers = !madeAll
+                mayHoldLeftovers = false
+                for p in v1.parents {
+                    let made = try SysFS.mkdir(p)
+                    if !made { mayHoldLeftovers = true }   // it was there before this process
+                }
             }
         } catch {
             chosen = NoCgroupBackend()
             note = "cgroups present but not usable here (\(error))"
+            mayHoldLeftovers = true
         }
         self.backend = chosen
         parentsMayHoldLeftovers = mayHoldLeftovers

@@ -19,7 +19,7 @@ public enum SandboxPrewarm {
         // thread, having read its flags, sat idle (`CLEANROOM_TRACE_SPAWN`, docs/BENCHMARKS.md).
         // Whether a run joins a made namespace is `Sandbox.joinsMadeNetns`, which is root alone.
         let netns = network == .none && Sandbox.joinsMadeNetns(isRoot: geteuid() == 0) && NetnsPool.claim()
-        lock.lock(); begun += netns ? 2 : 1; groupsStep = .ahead; lock.unlock()
+        lock.lock(); begun += netns ? 2 : 1; lock.unlock()
         // The disks to count (v1) go to the namespace's thread when there is one: it is done long
         // before the probe. The run's cgroups need the probe and the disks; its clone needs the
         // filter too, which the run waits for only after making its cgroups (RunLaunch), so the
@@ -45,8 +45,7 @@ public enum SandboxPrewarm {
             if !netns { listDisks(cwd: cwd) }
             lock.lock()
             var request: SandboxRequest?
-            if groupsStep == .ahead, let r = groupsFor, GroupPool.claim() { request = r }
-            groupsStep = .passed
+            if let r = groupsFor, GroupPool.claim() { request = r }
             groupsFor = nil
             lock.unlock()
             if let request { makeGroups(request, backend: host.backend) }
@@ -73,7 +72,6 @@ public enum SandboxPrewarm {
     static func stopGroupsAhead() {
         lock.lock(); defer { lock.unlock() }
         groupsFor = nil
-        if groupsStep == .ahead { groupsStep = .passed }
     }
 
     private static func makeGroups(_ request: SandboxRequest, backend: CgroupBackend) {
@@ -106,8 +104,7 @@ public enum SandboxPrewarm {
     private static let done = DispatchSemaphore(value: 0)
     nonisolated(unsafe) private static var begun = 0
 
-    private enum GroupsStep { case notBegun, ahead, passed }
-    /// Whether the probe's thread will still look for `groupsFor` (under `lock`).
-    nonisolated(unsafe) private static var groupsStep = GroupsStep.notBegun
+    /// The request the probe's thread makes groups for when it gets there (under `lock`); the
+    /// thread takes it, and a run that begins making its own groups clears it.
     nonisolated(unsafe) private static var groupsFor: SandboxRequest?
 }
