@@ -64,10 +64,10 @@ final class RunService {
     }
 
     /// Handles readiness of one of its descriptors: output drained, exec records read, reaped.
-    func handle(_ s: Stream, scratch: inout [UInt8]) {
+    func handle(_ s: Stream, scratch: ReadScratch) {
         switch s {
-        case .stdout: if !OutputPipe.drain(outFD, into: stdout, scratch: &scratch) { close(outFD); outFD = -1 } else { fresh = true }
-        case .stderr: if !OutputPipe.drain(errFD, into: stderr, scratch: &scratch) { close(errFD); errFD = -1 } else { fresh = true }
+        case .stdout: if !OutputPipe.drain(outFD, into: stdout, scratch: scratch) { close(outFD); outFD = -1 } else { fresh = true }
+        case .stderr: if !OutputPipe.drain(errFD, into: stderr, scratch: scratch) { close(errFD); errFD = -1 } else { fresh = true }
         case .exec: readExec()
         case .pidfd: reap()
         }

@@ -66,7 +66,7 @@ final class RunSupervisor {
     var denied: [String: Int] = [:]
     var observerStarted = false
     private var notifyFD: Int32 = -1
-    private var scratch = [UInt8](repeating: 0, count: 65536)
+    private let scratch = ReadScratch()
 
     init(sandbox: Sandbox, pipes: RunPipes, rootPID: pid_t, pidfd: Int32, groups: RunGroups, services: [RunService],
          useInit: Bool, requestNS: Int64, program: SeccompProgram?, runID: String, metricsPath: String?) {
@@ -124,9 +124,9 @@ final class RunSupervisor {
     private func handle(_ source: Source, revents: Int16) {
         switch source {
         case .stdout:
-            if !OutputPipe.drain(pipes.stdout.read, into: stdout, scratch: &scratch) { pipes.close(pipes.stdout.read) }
+            if !OutputPipe.drain(pipes.stdout.read, into: stdout, scratch: scratch) { pipes.close(pipes.stdout.read) }
         case .stderr:
-            if !OutputPipe.drain(pipes.stderr.read, into: stderr, scratch: &scratch) { pipes.close(pipes.stderr.read) }
+            if !OutputPipe.drain(pipes.stderr.read, into: stderr, scratch: scratch) { pipes.close(pipes.stderr.read) }
         case .execPipe:
             apply(exec: SpawnMessage.read(pipes.exec.read), startObserver: true)
         case .statusPipe:
@@ -156,7 +156,7 @@ final class RunSupervisor {
         case .rootPidfd:
             reapRoot()
         case .service(let i, let stream):
-            services[i].handle(stream, scratch: &scratch)
+            services[i].handle(stream, scratch: scratch)
         }
     }
 
@@ -264,7 +264,7 @@ final class RunSupervisor {
             var pfds = open.map { pollfd(fd: $0.0, events: Int16(POLLIN), revents: 0) }
             if poll(&pfds, nfds_t(pfds.count), 100) <= 0 { break }
             for (i, p) in pfds.enumerated() where p.revents != 0 {
-                if !OutputPipe.drain(open[i].0, into: open[i].1, scratch: &scratch) { pipes.close(open[i].0) }
+                if !OutputPipe.drain(open[i].0, into: open[i].1, scratch: scratch) { pipes.close(open[i].0) }
             }
         }
         if pipes.status.read >= 0, workloadStatus == nil,

@@ -70,12 +70,12 @@ final class ServiceShutdown {
         for s in services where s.running { kill(s.pid, SIGKILL); s.reap(block: true) }
         for s in services { backend.killAndWaitEmpty(s.group, seconds: 5) }
         // Their writers are dead: take what is left in the pipes.
-        var scratch = [UInt8](repeating: 0, count: 65536)
+        let scratch = ReadScratch()
         let until = Monotonic.now + 1
         while Monotonic.now < until {
             let open = services.filter { s in s.outFD >= 0 || s.errFD >= 0 || s.execFD >= 0 }
             if open.isEmpty { break }
-            RunService.pump(open, timeout: 0.1, scratch: &scratch)
+            RunService.pump(open, timeout: 0.1, scratch: scratch)
         }
         var records: [String: ServiceRecord] = [:]
         for s in services where s.pid > 0 || s.execFailure != nil || failure.map { s.isNamed(in: $0) } == true {
@@ -108,7 +108,7 @@ extension RunService {
     func isNamed(in failure: String) -> Bool { failure.hasPrefix("service \"\(plan.name)\"") }
 
     /// One poll over the services' pipes and pidfds (start-up and shutdown share it).
-    static func pump(_ svcs: [RunService], timeout: Double, scratch: inout [UInt8]) {
+    static func pump(_ svcs: [RunService], timeout: Double, scratch: ReadScratch) {
         var pfds: [pollfd] = []
         var tags: [(RunService, RunService.Stream)] = []
         for s in svcs {
@@ -118,7 +118,7 @@ extension RunService {
         }
         let ms = Int32((timeout * 1000).rounded(.up))
         if pfds.isEmpty { if ms > 0 { usleep(useconds_t(ms) * 1000) } } else { _ = poll(&pfds, nfds_t(pfds.count), ms) }
-        for (i, p) in pfds.enumerated() where p.revents != 0 { tags[i].0.handle(tags[i].1, scratch: &scratch) }
+        for (i, p) in pfds.enumerated() where p.revents != 0 { tags[i].0.handle(tags[i].1, scratch: scratch) }
         for s in svcs where s.pidfd < 0 { s.reap() }   // no pidfd (old kernel): ask each time
     }
 }

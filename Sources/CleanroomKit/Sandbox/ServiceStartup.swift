@@ -64,7 +64,7 @@ extension Sandbox {
             if netns < 0 { return "services: \(SystemFailure.last("open", "/proc/\(initPID)/ns/net"))" }
         }
         defer { if netns >= 0 { close(netns) } }
-        var scratch = [UInt8](repeating: 0, count: 65536)
+        let scratch = ReadScratch()
         var started: [RunService] = []
         for svc in svcs {
             if isInterrupted { return nil }
@@ -82,7 +82,7 @@ extension Sandbox {
             if case .log = svc.plan.ready { isLog = true }
             while true {
                 let wait = max(0, min(nextProbe, deadline) - Monotonic.now)
-                RunService.pump(started, timeout: wait, scratch: &scratch)
+                RunService.pump(started, timeout: wait, scratch: scratch)
                 if isInterrupted { return nil }
                 for s in started {
                     if let f = s.execFailure { return "service \"\(s.plan.name)\": \(f)" }

@@ -84,16 +84,19 @@ public enum BoundedRead {
 
     /// Appends what `fd` holds to `out`, stopping at EOF or once `out` holds `limit` bytes.
     public static func readAll(_ fd: Int32, _ path: String, into out: inout [UInt8], upTo limit: Int) throws {
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        // Left uninitialised: zeroed, its 16 pages were written for every file read, an empty
+        // one too (each run's $CLEANROOM_METRICS), while the run's init shared them copy-on-write.
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { chunk.deallocate() }
         while out.count < limit {
             let want = min(chunk.count, limit - out.count)
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, want) }
+            let n = Glibc.read(fd, chunk.baseAddress, want)
             if n < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 throw InputFileError(path: path, message: "read failed: \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
-            out.append(contentsOf: chunk[0..<n])
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
         }
     }
 }
