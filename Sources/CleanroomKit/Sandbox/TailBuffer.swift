@@ -76,13 +76,3 @@ enum OutputPipe {
         return n < 0 && (errno == EINTR || errno == EAGAIN)
     }
 }
-
-/// The buffer a pipe is read into before its bytes go to a tail buffer, left uninitialised: a
-/// run that prints nothing never writes its pages. Zeroed (as `[UInt8](repeating:count:)` was),
-/// its 16 pages were written while the run's init, a fork of cleanroom, shared them: 13
-/// copy-on-write faults a run (`perf record -e page-faults` of `run --repeat 100`).
-final class ReadScratch {
-    let bytes: UnsafeMutableRawBufferPointer
-    init(size: Int = 65536) { bytes = .allocate(byteCount: size, alignment: 16) }
-    deinit { bytes.deallocate() }
-}

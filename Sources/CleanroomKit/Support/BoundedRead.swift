@@ -84,10 +84,9 @@ public enum BoundedRead {
 
     /// Appends what `fd` holds to `out`, stopping at EOF or once `out` holds `limit` bytes.
     public static func readAll(_ fd: Int32, _ path: String, into out: inout [UInt8], upTo limit: Int) throws {
-        // Left uninitialised: zeroed, its 16 pages were written for every file read, an empty
-        // one too (each run's $CLEANROOM_METRICS), while the run's init shared them copy-on-write.
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer { chunk.deallocate() }
+        let scratch = ReadScratch()
+        defer { withExtendedLifetime(scratch) {} }   // its memory is used through `chunk` below
+        let chunk = scratch.bytes
         while out.count < limit {
             let want = min(chunk.count, limit - out.count)
             let n = Glibc.read(fd, chunk.baseAddress, want)
