@@ -40,7 +40,8 @@ static long long read_all(const int *fds, int nfds) {
         char *p = strstr(buf, "\ntotal_rss ");
         if (!p) p = strstr(buf, "anon ");
         if (p) sum += strtoll(strchr(p + 1, ' ') + 1, NULL, 10);
-        if ((p = strstr(buf, "pgfault "))) sum += strtoll(p + 8, NULL, 10);
+        if ((p = strstr(buf, "total_pgfault ")) || (p = strstr(buf, "pgfault ")))   /* v1, v2 */
+            sum += strtoll(strchr(p, ' ') + 1, NULL, 10);
     }
     return sum;
 }

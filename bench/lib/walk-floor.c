@@ -5,7 +5,8 @@
    /proc/PID/status re-read through a kept fd (VmHWM, max_rss) — what ProcessMemory reads.
    Each walk's CPU is this thread's (CLOCK_THREAD_CPUTIME_ID); walks are GAP_MS apart, as the
    sampler paces them, so caches are as cold as they are for it.
-   Prints: processes walked, the least and the median CPU of a walk in µs.
+   Prints: processes walked, the least and the median CPU of a walk in µs, the last walk's summed
+   Pss and the largest VmHWM, KiB (parsed, as the sampler parses them, so no read goes unused).
    usage: walk-floor [CHILDREN [WALKS [GAP_MS]]] */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -79,7 +80,7 @@ int main(int argc, char **argv) {
         status_fds[i] = open(path, O_RDONLY | O_CLOEXEC);
     }
     double *cost = calloc((size_t)walks, sizeof *cost);
-    long long pss_kib = 0;
+    long long pss_kib = 0, hwm_kib = 0;
     char buf[4096];
     for (int w = 0; w < walks; w++) {
         usleep((useconds_t)gap_ms * 1000);
@@ -100,7 +101,11 @@ int main(int argc, char **argv) {
             }
             if (status_fds[i] >= 0) {
                 ssize_t r = pread(status_fds[i], buf, sizeof buf - 1, 0);
-                if (r > 0) { buf[r] = 0; (void)strstr(buf, "VmHWM:"); }
+                char *p;
+                if (r > 0 && (buf[r] = 0, p = strstr(buf, "VmHWM:"))) {
+                    long long h = strtoll(p + 6, NULL, 10);
+                    if (h > hwm_kib) hwm_kib = h;
+                }
             }
         }
         cost[w] = thread_cpu_us() - t0;
@@ -110,6 +115,6 @@ int main(int argc, char **argv) {
     kill(sh, SIGKILL);
     while (waitpid(sh, NULL, 0) < 0 && errno == EINTR) {}
     qsort(cost, (size_t)walks, sizeof *cost, cmp_double);
-    printf("%d %.0f %.0f %lld\n", n, cost[0], cost[walks / 2], pss_kib);
+    printf("%d %.0f %.0f %lld %lld\n", n, cost[0], cost[walks / 2], pss_kib, hwm_kib);
     return n == want + 1 ? 0 : 1;
 }
